@@ -169,6 +169,14 @@ public final class ClKernels {
 
     // ---- plumbing ------------------------------------------------------------------------------------------------
 
+    ClReductions reductions() {
+        return reductions;
+    }
+
+    ClGemm gemmKernel() {
+        return gemm;
+    }
+
     ClKernel kernel(ClType t, String name) {
         return ctx.kernel("elementwise.cl", t, name);
     }

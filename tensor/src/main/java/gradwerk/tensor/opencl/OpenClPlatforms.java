@@ -162,7 +162,8 @@ public final class OpenClPlatforms {
             found = List.copyOf(handles);
             return found;
         } catch (LinkageError e) {
-            throw unavailable("OpenCL is not available: " + oneLine(e.getMessage()), e);
+            throw unavailable("OpenCL is not available: the OpenCL library (libOpenCL.so) or JOCL's native part"
+                    + " could not be loaded (" + oneLine(e.getMessage()) + ")", e);
         }
     }
 
