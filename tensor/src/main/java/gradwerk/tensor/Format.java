@@ -23,16 +23,19 @@ final class Format {
         boolean sci = maxAbs >= 1e8 || (maxAbs > 0 && maxAbs < 1e-4);
         StringBuilder sb = new StringBuilder("tensor(");
         int[] strides = Shape.contiguousStrides(shape);
-        appendLevel(sb, v, shape, strides, 0, 0, truncate, integral, sci, "       ");
+        int width = 0; // numbers are right-aligned to a common width, as NumPy does
+        for (double x : v) width = Math.max(width, number(x, integral, sci).length());
+        appendLevel(sb, v, shape, strides, 0, 0, truncate, integral, sci, "       ", width);
         sb.append(", shape=").append(Shape.str(shape)).append(", dtype=").append(t.dtype());
         if (!t.device().isCpu()) sb.append(", device=").append(t.device());
         return sb.append(')').toString();
     }
 
     private static void appendLevel(StringBuilder sb, double[] v, int[] shape, int[] strides, int dim, int base,
-                                    boolean truncate, boolean integral, boolean sci, String indent) {
+                                    boolean truncate, boolean integral, boolean sci, String indent, int width) {
         if (dim == shape.length) {
-            sb.append(number(v[base], integral, sci));
+            String num = number(v[base], integral, sci);
+            sb.append(" ".repeat(width - num.length())).append(num);
             return;
         }
         sb.append('[');
@@ -43,7 +46,7 @@ final class Format {
                 i = n - EDGE - 1;
                 continue;
             }
-            appendLevel(sb, v, shape, strides, dim + 1, base + i * strides[dim], truncate, integral, sci, indent);
+            appendLevel(sb, v, shape, strides, dim + 1, base + i * strides[dim], truncate, integral, sci, indent, width);
             if (i < n - 1) {
                 if (dim == shape.length - 1) sb.append(", ");
                 else sb.append(",").append("\n".repeat(shape.length - dim - 1)).append(indent).append(" ".repeat(dim + 1));

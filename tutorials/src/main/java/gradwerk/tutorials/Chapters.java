@@ -8,7 +8,8 @@ import java.util.function.Consumer;
 /** The runnable chapters, by number: {@code ./gradwerk tutorial N} runs chapter N with its full settings. */
 public final class Chapters {
     private static final Map<Integer, Consumer<Path>> CHAPTERS = new TreeMap<>(Map.of(
-            1, out -> Ch01ScalarAutograd.run(System.out, out, 300)
+            1, out -> Ch01ScalarAutograd.run(System.out, out, 300),
+            2, out -> Ch02Tensors.run(System.out)
     ));
 
     private Chapters() {}
