@@ -1,5 +1,6 @@
 package gradwerk.tensor.opencl;
 
+import gradwerk.tensor.UnaryOp;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,6 +1,10 @@
 package gradwerk.tensor.opencl;
 
+import gradwerk.tensor.BinaryOp;
+import gradwerk.tensor.ReduceOp;
+import gradwerk.tensor.UnaryOp;
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * The operations gradwerk runs on an OpenCL device, on {@link ClView}s of device buffers; get it with
@@ -32,15 +36,20 @@ public final class ClKernels {
         unary(op, in, out, 0, 0);
     }
 
-    /** out = op(in; p, q), e.g. POW_SCALAR (x^p) or CLAMP (to [p, q]). */
+    /** out = op(in; p, q), e.g. POW (x^p) or CLAMP (to [p, q]); see {@link UnaryOp}. */
     public void unary(UnaryOp op, ClView in, ClView out, double p, double q) {
+        map(op.name().toLowerCase(Locale.ROOT), in, out, p, q);
+    }
+
+    /** Runs the kernels {@code unary_<name>_contig/_strided} of elementwise.cl. */
+    private void map(String name, ClView in, ClView out, double p, double q) {
         sameType(out, in);
         ClView x = in.broadcastTo(out.shape());
         int n = out.numel();
         if (n == 0) return;
         ClType t = out.type();
         Layout.Packed L = Layout.pack(out.shape(), x.strides(), out.strides());
-        String base = "unary_" + op.kernelName;
+        String base = "unary_" + name;
         if (L.contiguous())
             kernel(t, base + "_contig").launch1d(n, x.buffer(), x.offset(), out.buffer(), out.offset(), n,
                     t.scalar(p), t.scalar(q));
@@ -57,7 +66,7 @@ public final class ClKernels {
         if (n == 0) return;
         ClType t = out.type();
         Layout.Packed L = Layout.pack(out.shape(), x.strides(), y.strides(), out.strides());
-        String base = "binary_" + op.kernelName;
+        String base = "binary_" + op.opName();
         if (L.contiguous())
             kernel(t, base + "_contig").launch1d(n, x.buffer(), x.offset(), y.buffer(), y.offset(), out.buffer(),
                     out.offset(), n);
@@ -99,14 +108,14 @@ public final class ClKernels {
 
     /** out = in, element by element in any layouts; converts between float and double when the types differ. */
     public void copy(ClView in, ClView out) {
-        if (in.type() == out.type()) unary(UnaryOp.COPY, in, out);
+        if (in.type() == out.type()) map("copy", in, out, 0, 0);
         else cast(in, out);
     }
 
     /** out = (out's type) in. Needs a device with fp64 (there is nothing to cast to without it). */
     public void cast(ClView in, ClView out) {
         if (in.type() == out.type()) {
-            unary(UnaryOp.COPY, in, out);
+            map("copy", in, out, 0, 0);
             return;
         }
         ClView x = in.broadcastTo(out.shape());

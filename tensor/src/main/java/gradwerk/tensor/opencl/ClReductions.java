@@ -2,6 +2,7 @@ package gradwerk.tensor.opencl;
 
 import java.util.Arrays;
 import java.util.function.BiConsumer;
+import gradwerk.tensor.ReduceOp;
 
 /**
  * Reductions along one dimension, and softmax, on the device (kernels in reduce.cl and softmax.cl).
@@ -42,12 +43,15 @@ final class ClReductions {
                 + " needs an output of shape " + ClKernels.shape(dropped) + " or " + ClKernels.shape(kept) + ", not "
                 + ClKernels.shape(out.shape()));
         if (o.numel() == 0) return;
-        if (n == 0) {
-            if (op == ReduceOp.SUM || op == ReduceOp.MEAN) {
-                ctx.kernels().fill(o, op == ReduceOp.SUM ? 0 : Double.NaN);
-                return;
-            }
-            throw new IllegalArgumentException("reduce " + op + " along an empty dimension");
+        if (n == 0) { // nothing to reduce: the identity of each op, as the scalar reference backend gives
+            ctx.kernels().fill(o, switch (op) {
+                case SUM -> 0;
+                case MEAN -> Double.NaN;
+                case MAX -> Double.NEGATIVE_INFINITY;
+                case MIN -> Double.POSITIVE_INFINITY;
+                case ARGMAX, ARGMIN -> 0;
+            });
+            return;
         }
 
         // Merge [0, dim) into one "outer" and (dim, rank) into one "inner" dimension, in input and output alike.
@@ -82,8 +86,8 @@ final class ClReductions {
     private void rows(ReduceOp op, ClType t, ClBuffer in, int inOff, int rows, int rowStride, int cols,
                       int colStride, ClBuffer out, int outOff, int outStride, double scale) {
         int parts = parts(rows, cols);
-        if (op.isArg()) {
-            ClKernel k = ctx.kernel("reduce.cl", t, "argreduce_rows_" + op.kernelName);
+        if (isArg(op)) {
+            ClKernel k = ctx.kernel("reduce.cl", t, "argreduce_rows_" + family(op));
             long group = k.groupSize(Math.min(GROUP, nextPow2(ceilDiv(cols, parts))));
             long[] global = {rows * (long) parts * group}, local = {group};
             ClKernel.Local values = new ClKernel.Local(group * t.bytes()), indices = new ClKernel.Local(group * 4);
@@ -96,12 +100,12 @@ final class ClReductions {
                  ClBuffer idx = ctx.allocate((long) rows * parts * 4)) {
                 k.launch(global, local, in, inOff, rowStride, colStride, cols, parts, vals, idx, out, outOff,
                         outStride, values, indices);
-                ctx.kernel("reduce.cl", t, "argreduce_partials_" + op.kernelName)
+                ctx.kernel("reduce.cl", t, "argreduce_partials_" + family(op))
                         .launch1d(rows, vals, idx, parts, rows, out, outOff, outStride);
             } // closing only recycles the buffers: later commands on the in-order queue run after these
             return;
         }
-        ClKernel k = ctx.kernel("reduce.cl", t, "reduce_rows_" + op.kernelName);
+        ClKernel k = ctx.kernel("reduce.cl", t, "reduce_rows_" + family(op));
         long group = k.groupSize(Math.min(GROUP, nextPow2(ceilDiv(cols, parts))));
         long[] global = {rows * (long) parts * group}, local = {group};
         ClKernel.Local scratch = new ClKernel.Local(group * t.bytes());
@@ -125,12 +129,12 @@ final class ClReductions {
                         int inner, int innerStride, ClView out, int outOuterStride, int outInnerStride,
                         double scale) {
         int total = outer * inner;
-        if (op.isArg())
-            ctx.kernel("reduce.cl", t, "argreduce_mid_" + op.kernelName).launch1d(total, in.buffer(), in.offset(),
+        if (isArg(op))
+            ctx.kernel("reduce.cl", t, "argreduce_mid_" + family(op)).launch1d(total, in.buffer(), in.offset(),
                     outerStride, redStride, innerStride, n, inner, total, out.buffer(), out.offset(), outOuterStride,
                     outInnerStride);
         else
-            ctx.kernel("reduce.cl", t, "reduce_mid_" + op.kernelName).launch1d(total, in.buffer(), in.offset(),
+            ctx.kernel("reduce.cl", t, "reduce_mid_" + family(op)).launch1d(total, in.buffer(), in.offset(),
                     outerStride, redStride, innerStride, n, inner, total, out.buffer(), out.offset(), outOuterStride,
                     outInnerStride, t.scalar(scale));
     }
@@ -171,6 +175,15 @@ final class ClReductions {
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------------
+
+    /** The kernel family in reduce.cl: MEAN is a SUM scaled by 1/n. */
+    private static String family(ReduceOp op) {
+        return op == ReduceOp.MEAN ? "sum" : op.opName();
+    }
+
+    private static boolean isArg(ReduceOp op) {
+        return op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN;
+    }
 
     /** Runs {@code op} on contiguous copies of in (and of out, copied back), for layouts that cannot be merged. */
     private void viaContiguous(ClView in, ClView out, BiConsumer<ClView, ClView> op) {

@@ -1,5 +1,7 @@
 package gradwerk.tensor.opencl;
 
+import gradwerk.tensor.DType;
+
 /** The element types OpenCL kernels are compiled for: each typed {@code .cl} file is built once per type. */
 public enum ClType {
     FLOAT(4, "float"),
@@ -21,6 +23,16 @@ public enum ClType {
     /** The OpenCL C type name, the value of {@code -DREAL=...}. */
     public String cName() {
         return cName;
+    }
+
+    /** The kernel type of a tensor dtype. */
+    public static ClType of(DType dtype) {
+        return dtype == DType.FLOAT32 ? FLOAT : DOUBLE;
+    }
+
+    /** The tensor dtype of this kernel type. */
+    public DType dtype() {
+        return this == FLOAT ? DType.FLOAT32 : DType.FLOAT64;
     }
 
     /** A scalar kernel argument of this type: a {@code REAL} parameter must be set with exactly its size. */

@@ -141,7 +141,12 @@ public final class OpenClContext implements AutoCloseable {
             } catch (CLException e) {
                 if (!OpenClOutOfMemoryException.isOutOfMemory(e.getStatus())) throw OpenClException.of(
                         "allocating " + describeRequest(bytes), e);
-                if (attempt == 0) { // idle pooled buffers may be what fills the device: free them and retry once
+                if (attempt == 0) { // idle pooled buffers may be what fills the device: free them and retry
+                    pool.trim();
+                    continue;
+                }
+                if (attempt == 1) { // tensors nobody references any more return their buffers when collected
+                    collectGarbage();
                     pool.trim();
                     continue;
                 }
@@ -149,6 +154,19 @@ public final class OpenClContext implements AutoCloseable {
                         + " (" + stringFor_errorCode(e.getStatus()) + "); " + pool.stats().liveBytes()
                         + " bytes are in use by gradwerk", e.getStatus(), e);
             }
+        }
+    }
+
+    /**
+     * Lets the garbage collector find unreachable buffers (the JVM does not see device memory, so it may not have
+     * collected them yet) and gives their Cleaners a moment to hand them back, as the JDK does for direct buffers.
+     */
+    private static void collectGarbage() {
+        System.gc();
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

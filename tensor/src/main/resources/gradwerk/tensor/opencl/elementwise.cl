@@ -60,6 +60,8 @@ inline REAL gw_sigmoid(REAL x) {
 }
 
 // ---- the unary table -------------------------------------------------------------------------------------------
+// One line per constant of gradwerk.tensor.UnaryOp (whose apply() is the definition these are tested against),
+// plus copy.
 UNARY(copy,       x)
 UNARY(neg,        -x)
 UNARY(abs,        fabs(x))
@@ -72,12 +74,17 @@ UNARY(cos,        cos(x))
 UNARY(tanh,       tanh(x))
 UNARY(sigmoid,    gw_sigmoid(x))
 UNARY(relu,       x > ZERO ? x : ZERO)
-UNARY(square,     x * x)
-UNARY(reciprocal, ONE / x)
-UNARY(pow_scalar, pow(x, p))
+UNARY(pow,        pow(x, p))
+UNARY(clamp,      x < p ? p : (x > q ? q : x))   // NaN stays NaN (fmin/fmax would drop it)
 UNARY(add_scalar, x + p)
 UNARY(mul_scalar, x * p)
-UNARY(clamp,      x < p ? p : (x > q ? q : x))   // NaN stays NaN (fmin/fmax would drop it)
+UNARY(leaky_relu, x >= ZERO ? x : p * x)
+UNARY(step,       x > ZERO ? ONE : ZERO)          // relu's derivative mask
+UNARY(sign,       x > ZERO ? ONE : (x < ZERO ? -ONE : x))   // 0, -0 and NaN map to themselves, as Math.signum
+UNARY(square,     x * x)
+UNARY(reciprocal, ONE / x)
+// gelu, exact form x/2 (1 + erf(x/sqrt 2)), written with erfc: 1 + erf(y) = erfc(-y) does not cancel for y << 0
+UNARY(gelu,       (REAL) 0.5 * x * erfc(-x * (REAL) 0.70710678118654752440))
 
 // ---- the binary table ------------------------------------------------------------------------------------------
 // Comparisons produce masks: 1 where true, 0 where false, in the element type.

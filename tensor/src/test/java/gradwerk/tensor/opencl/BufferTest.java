@@ -1,5 +1,7 @@
 package gradwerk.tensor.opencl;
 
+import gradwerk.tensor.ReduceOp;
+import gradwerk.tensor.UnaryOp;
 import static gradwerk.tensor.opencl.OpenClTestSupport.context;
 import static org.junit.jupiter.api.Assertions.*;
 

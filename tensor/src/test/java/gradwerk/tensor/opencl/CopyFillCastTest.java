@@ -1,5 +1,6 @@
 package gradwerk.tensor.opencl;
 
+import gradwerk.tensor.UnaryOp;
 import static gradwerk.tensor.opencl.OpenClTestSupport.*;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,6 @@
 package gradwerk.tensor.opencl;
 
+import gradwerk.tensor.BinaryOp;
 import static gradwerk.tensor.opencl.OpenClTestSupport.context;
 import static org.junit.jupiter.api.Assertions.*;
 

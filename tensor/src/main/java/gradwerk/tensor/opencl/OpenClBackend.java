@@ -1,0 +1,194 @@
+package gradwerk.tensor.opencl;
+
+import gradwerk.tensor.Backend;
+import gradwerk.tensor.BinaryOp;
+import gradwerk.tensor.DType;
+import gradwerk.tensor.Device;
+import gradwerk.tensor.ReduceOp;
+import gradwerk.tensor.Storage;
+import gradwerk.tensor.Tensor;
+import gradwerk.tensor.UnaryOp;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The {@link Backend} of an OpenCL device: tensors keep their storage in device memory and every primitive is a
+ * kernel launch (see {@link ClKernels}). A thin layer: it turns tensors into {@link ClView}s and the Backend
+ * contract's shapes into the kernels' ones.
+ *
+ * <p>{@code Device.get("opencl")}, {@code Device.get("opencl:1")}, {@code Device.get("opencl:gpu")} ... (any name
+ * {@link OpenClPlatforms#select} accepts) all give the one {@link Device} per physical device, named
+ * {@code opencl:N}. This class registers the {@code opencl} prefix with {@link Device} when it is loaded.
+ *
+ * <p>Results stay on the device; only {@link #download} waits for the queue.
+ */
+public final class OpenClBackend implements Backend {
+    private static final ConcurrentHashMap<Integer, Device> DEVICES = new ConcurrentHashMap<>();
+
+    static {
+        Device.register("opencl", OpenClBackend::device);
+    }
+
+    private final OpenClContext ctx;
+    private final ClKernels k;
+    private volatile Device device; // set once, right after construction (Device and backend refer to each other)
+
+    private OpenClBackend(OpenClContext ctx) {
+        this.ctx = ctx;
+        this.k = ctx.kernels();
+    }
+
+    /** The device for a name such as {@code opencl} or {@code opencl:1}; throws if there is no such device. */
+    public static Device device(String spec) {
+        OpenClDevice d = OpenClPlatforms.select(spec);
+        return DEVICES.computeIfAbsent(d.index(), i -> {
+            OpenClBackend backend = new OpenClBackend(OpenClContext.shared(d));
+            Device device = new Device(d.id(), backend);
+            backend.device = device;
+            return device;
+        });
+    }
+
+    /** The context this backend runs on (for buffer statistics, {@link OpenClContext#finish()}, ...). */
+    public OpenClContext context() {
+        return ctx;
+    }
+
+    // ---- storage and transfers -----------------------------------------------------------------------------------
+
+    @Override
+    public Storage allocate(DType dtype, int length) {
+        ClBuffer b = ctx.allocate((long) length * dtype.bytes());
+        ClType t = ClType.of(dtype);
+        k.fill(ClView.contiguous(b, t, length), 0); // the contract: new storage reads as zeros
+        return new OpenClStorage(device, dtype, length, b);
+    }
+
+    @Override
+    public Storage upload(float[] data) {
+        return new OpenClStorage(device, DType.FLOAT32, data.length, ctx.upload(data));
+    }
+
+    @Override
+    public Storage upload(double[] data) {
+        return new OpenClStorage(device, DType.FLOAT64, data.length, ctx.upload(data));
+    }
+
+    @Override
+    public void download(Tensor src, float[] dst) {
+        try (Dense d = dense(view(src), ClType.FLOAT)) {
+            if (dst.length > 0) d.view.buffer().read(d.view.offset(), dst, 0, dst.length);
+        }
+    }
+
+    @Override
+    public void download(Tensor src, double[] dst) {
+        try (Dense d = dense(view(src), ClType.DOUBLE)) {
+            if (dst.length > 0) d.view.buffer().read(d.view.offset(), dst, 0, dst.length);
+        }
+    }
+
+    /** A contiguous view of {@code v}'s elements in type {@code t}: v itself, or a temporary device copy. */
+    private Dense dense(ClView v, ClType t) {
+        if (v.type() == t && v.isContiguous()) return new Dense(v, false);
+        ClView tmp = ClView.allocate(ctx, t, v.shape());
+        k.copy(v, tmp); // converts when the types differ
+        return new Dense(tmp, true);
+    }
+
+    private record Dense(ClView view, boolean temporary) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (temporary) view.buffer().close();
+        }
+    }
+
+    // ---- the primitives ------------------------------------------------------------------------------------------
+
+    @Override
+    public void map(UnaryOp op, double p, double q, Tensor a, Tensor out) {
+        k.unary(op, view(a), view(out), p, q);
+    }
+
+    @Override
+    public void zip(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        k.binary(op, view(a), view(b), view(out));
+    }
+
+    @Override
+    public void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+        k.where(view(cond), view(a), view(b), view(out));
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor out) {
+        k.copy(view(src), view(out));
+    }
+
+    @Override
+    public void fill(Tensor out, double value) {
+        k.fill(view(out), value);
+    }
+
+    /**
+     * The contract reduces a block of trailing dimensions; the kernels reduce the last dimension of a
+     * {@code [rows, cols]} view. Merging the leading dims into rows and the reduced ones into cols works whenever
+     * the strides allow it; otherwise (e.g. a permuted block) the input is first copied to contiguous memory,
+     * where the row-major order of the block, and so the argmax position within it, is preserved.
+     */
+    @Override
+    public void reduce(ReduceOp op, Tensor a, int reducedRank, Tensor out) {
+        ClView in = view(a), o = view(out);
+        int r = in.rank(), lead = r - reducedRank;
+        int rows = (int) ClView.count(Arrays.copyOf(in.shape(), lead));
+        int cols = (int) ClView.count(Arrays.copyOfRange(in.shape(), lead, r));
+        ClView out1 = new ClView(o.buffer(), o.type(), new int[] {rows}, new int[] {1}, o.offset()); // contiguous
+        Layout.Packed rowDims = Layout.pack(Arrays.copyOf(in.shape(), lead), Arrays.copyOf(in.strides(), lead));
+        Layout.Packed colDims = Layout.pack(Arrays.copyOfRange(in.shape(), lead, r),
+                Arrays.copyOfRange(in.strides(), lead, r));
+        if (rowDims.rank() <= 1 && colDims.rank() <= 1) {
+            ClView in2 = new ClView(in.buffer(), in.type(), new int[] {rows, cols},
+                    new int[] {last(rowDims.strides(0)), last(colDims.strides(0))}, in.offset());
+            k.reduce(op, in2, 1, out1);
+            return;
+        }
+        try (Dense d = dense(in, in.type())) {
+            k.reduce(op, new ClView(d.view.buffer(), in.type(), new int[] {rows, cols}, new int[] {cols, 1},
+                    d.view.offset()), 1, out1);
+        }
+    }
+
+    @Override
+    public void matmul(Tensor a, Tensor b, Tensor out, boolean accumulate) {
+        k.gemm(view(a), view(b), view(out), 1, accumulate ? 1 : 0);
+    }
+
+    @Override
+    public void softmax(Tensor a, Tensor out, boolean log) {
+        ClView x = view(a), y = view(out);
+        if (x.rank() == 0) { // a single element is its own row
+            x = new ClView(x.buffer(), x.type(), new int[] {1}, new int[] {1}, x.offset());
+            y = new ClView(y.buffer(), y.type(), new int[] {1}, new int[] {1}, y.offset());
+        }
+        k.softmax(x, y, log);
+    }
+
+    // ---- plumbing ------------------------------------------------------------------------------------------------
+
+    /** The kernels' view of a tensor of this device. */
+    private ClView view(Tensor t) {
+        if (!(t.storage() instanceof OpenClStorage s) || s.device() != device)
+            throw new IllegalArgumentException("OpenCL backend " + device + ": tensor lives on " + t.device()
+                    + "; move it with .to(Device)");
+        return new ClView(s.buffer(), ClType.of(t.dtype()), t.shape(), t.strides(), t.offset());
+    }
+
+    private static int last(int[] packed8) {
+        return packed8[Layout.MAX_RANK - 1];
+    }
+
+    @Override
+    public String toString() {
+        return "OpenClBackend[" + ctx.device().describe() + "]";
+    }
+}

@@ -1,0 +1,30 @@
+package gradwerk.tensor.opencl;
+
+import gradwerk.tensor.DType;
+import gradwerk.tensor.Device;
+import gradwerk.tensor.Storage;
+
+/**
+ * Tensor storage in device memory: a {@link ClBuffer} of {@code length} elements. The buffer goes back to the
+ * context's pool when the storage becomes unreachable (see {@link ClBuffer}), so tensors need no explicit free.
+ */
+public final class OpenClStorage extends Storage {
+    private final Device device;
+    private final ClBuffer buffer;
+
+    OpenClStorage(Device device, DType dtype, int length, ClBuffer buffer) {
+        super(dtype, length);
+        this.device = device;
+        this.buffer = buffer;
+    }
+
+    @Override
+    public Device device() {
+        return device;
+    }
+
+    /** The device memory. */
+    public ClBuffer buffer() {
+        return buffer;
+    }
+}
