@@ -2,6 +2,7 @@ package gradwerk.ddanet.cli;
 
 import gradwerk.tensor.cpu.Parallel;
 import gradwerk.tensor.cpu.Simd;
+import gradwerk.tensor.opencl.OpenClPlatforms;
 import picocli.CommandLine.Command;
 
 import java.util.concurrent.Callable;
@@ -13,6 +14,10 @@ final class DevicesCommand implements Callable<Integer> {
     public Integer call() {
         System.out.printf("cpu       %d threads, %s, %s%n", Parallel.threads(), Simd.describe(),
                 System.getProperty("os.arch"));
+        // Without OpenCL this prints why (one line, with what to install) instead of failing: the CPU still works.
+        OpenClPlatforms.unavailableReason().ifPresentOrElse(
+                reason -> System.out.println("opencl    not available: " + reason),
+                () -> OpenClPlatforms.describeDevices().forEach(System.out::println));
         return 0;
     }
 }

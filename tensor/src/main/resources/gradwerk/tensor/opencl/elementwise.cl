@@ -83,8 +83,9 @@ UNARY(step,       x > ZERO ? ONE : ZERO)          // relu's derivative mask
 UNARY(sign,       x > ZERO ? ONE : (x < ZERO ? -ONE : x))   // 0, -0 and NaN map to themselves, as Math.signum
 UNARY(square,     x * x)
 UNARY(reciprocal, ONE / x)
-// gelu, exact form x/2 (1 + erf(x/sqrt 2)), written with erfc: 1 + erf(y) = erfc(-y) does not cancel for y << 0
-UNARY(gelu,       (REAL) 0.5 * x * erfc(-x * (REAL) 0.70710678118654752440))
+// gelu, exact form x/2 (1 + erf(x/sqrt 2)), written with erfc: 1 + erf(y) = erfc(-y) does not cancel for y << 0.
+// (No unsuffixed literals like 0.5: they are doubles, which devices without fp64 warn about.)
+UNARY(gelu,       x / (REAL) 2 * erfc(-x / sqrt((REAL) 2)))
 
 // ---- the binary table ------------------------------------------------------------------------------------------
 // Comparisons produce masks: 1 where true, 0 where false, in the element type.
