@@ -1,7 +1,7 @@
 package gradwerk.autograd;
 
 import net.jqwik.api.*;
-import org.junit.jupiter.api.Test;
+
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -43,7 +43,7 @@ class RegisteredOpsProperties {
         assertTrue(r.passed(), r.message());
     }
 
-    @Test
+    @Example
     void everyDifferentiableTensorOpIsRegisteredAndHasCases() {
         Set<String> registered = new TreeSet<>();
         for (OpRegistry.Entry e : OpRegistry.all()) {
@@ -55,7 +55,7 @@ class RegisteredOpsProperties {
         assertEquals(Set.of(), missing, "differentiable ops without a registry entry");
     }
 
-    @Test
+    @Example
     void everyCaseRecordsTheOpItChecks() {
         for (OpRegistry.Entry e : OpRegistry.all())
             for (int c = 0; c < e.cases().size(); c++) {
@@ -81,7 +81,7 @@ class RegisteredOpsProperties {
         return ops;
     }
 
-    @Test
+    @Example
     void gradCheckAllPrintsOneLinePerOpAndTheTotal() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         int status = GradCheckAll.run(new PrintStream(bytes, true, StandardCharsets.UTF_8));
