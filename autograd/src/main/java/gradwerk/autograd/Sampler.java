@@ -101,6 +101,20 @@ public final class Sampler {
         return false;
     }
 
+    /**
+     * Uniform values in [low, high] whose fractional part stays in [MARGIN, 1 - MARGIN]: away from the integers,
+     * where floor-based ops (sampling coordinates, nearest-neighbour indexing) jump.
+     */
+    public Tensor awayFromIntegers(double low, double high, int... shape) {
+        double[] d = new double[Shape.numel(shape)];
+        for (int i = 0; i < d.length; i++) {
+            double x;
+            do x = uniform(low, high); while (x - Math.floor(x) < MARGIN || Math.ceil(x) - x < MARGIN);
+            d[i] = x;
+        }
+        return layout(Tensor.of(d, shape));
+    }
+
     /** Values with no ties: a shuffled ladder with steps of 2·MARGIN, so max and min have one clear winner. */
     public Tensor distinct(int... shape) {
         int n = Shape.numel(shape);

@@ -174,6 +174,8 @@ public final class Variable {
     public Variable var(int[] dims, boolean unbiased, boolean keepDim) { return ReductionRules.var(this, dims, unbiased, keepDim); }
     /** Not differentiable: a plain tensor of indices. */
     public Tensor argmax(int dim, boolean keepDim) { return value.argmax(dim, keepDim); }
+    /** Not differentiable: a plain tensor of indices. */
+    public Tensor argmin(int dim, boolean keepDim) { return value.argmin(dim, keepDim); }
 
     /**
      * Sums a gradient of a broadcast result back to {@code shape}, the shape of the input that was broadcast: the
@@ -215,6 +217,7 @@ public final class Variable {
     public Variable slice(int dim, int start, int end, int step) { return ShapeRules.slice(this, dim, start, end, step); }
     public Variable select(int dim, int index) { return ShapeRules.select(this, dim, index); }
     public Variable expand(int... shape) { return ShapeRules.expand(this, shape); }
+    public Variable broadcastTo(int... shape) { return expand(shape); }
     public Variable squeeze() { return ShapeRules.squeeze(this, null); }
     public Variable squeeze(int dim) { return ShapeRules.squeeze(this, dim); }
     public Variable unsqueeze(int dim) { return ShapeRules.unsqueeze(this, dim); }

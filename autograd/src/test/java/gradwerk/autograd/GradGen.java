@@ -58,6 +58,14 @@ public final class GradGen {
                 .map(list -> Tensor.of(list.stream().mapToDouble(Double::doubleValue).toArray(), shape.clone()));
     }
 
+    /** float64 values in [low, high] away from the integers (for floor-based ops such as sampling coordinates). */
+    public static Arbitrary<Tensor> awayFromIntegers(int[] shape, double low, double high) {
+        return Arbitraries.doubles().between(low, high).ofScale(3)
+                .filter(x -> x - Math.floor(x) >= Sampler.MARGIN && Math.ceil(x) - x >= Sampler.MARGIN)
+                .list().ofSize(Shape.numel(shape))
+                .map(list -> Tensor.of(list.stream().mapToDouble(Double::doubleValue).toArray(), shape.clone()));
+    }
+
     /** Values with no two closer than 2·MARGIN (no ties for max/min). */
     public static Arbitrary<Tensor> distinctValues(int[] shape) {
         int n = Shape.numel(shape);
