@@ -160,6 +160,8 @@ public final class Variable {
     public Tensor le(Variable o) { return value.le(o.value); }
     public Tensor gt(Variable o) { return value.gt(o.value); }
     public Tensor ge(Variable o) { return value.ge(o.value); }
+    /** -1, 0 or 1 per element: not differentiable (its derivative is 0 wherever it exists), so a plain tensor. */
+    public Tensor sign() { return value.sign(); }
 
     // ---------------------------------------------------------------- reductions; empty dims = all dims (ReductionRules)
 
