@@ -146,7 +146,7 @@ def write_goldens(out_dir):
     c, s = math.cos(math.radians(30)), math.sin(math.radians(30))
     thetas = [
         [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],                 # identity
-        [[1.0, 0.0, 0.3], [0.0, 1.0, -0.2]],                # translation
+        [[1.0, 0.0, 0.3], [0.0, 1.0, -0.15]],               # translation (no exact .5 ties for nearest)
         [[c / 1.2, -s / 1.2, 0.1], [s / 1.2, c / 1.2, 0.05]],  # rotation + zoom + shift
         [[0.6, 0.5, -0.25], [-0.4, 1.3, 0.15]],             # general affine (shear, anisotropic)
     ]
