@@ -11,7 +11,8 @@ multiple of 8, tensors sorted by dtype alignment then name, data tiled without g
         affine_warp.safetensors (inputs, thetas and F.grid_sample outputs)
     python3 tools/torch_safetensors_golden.py verify FILE.safetensors EXPECTED.json
         reads a file written by gradwerk with the strict reader below, loads every tensor into torch, and compares
-        dtype, shape and bits with the expected JSON (same layout as torch_tensors.json); exit status 0 if all match
+        dtype, shape and bits with the expected JSON (same layout as torch_tensors.json); exit status 0 if all match,
+        77 if this Python has no torch
 
 Use Debian's interpreter (/usr/bin/python3), which has python3-torch.
 """
@@ -21,9 +22,13 @@ import struct
 import sys
 from pathlib import Path
 
-import numpy as np
-import torch
-import torch.nn.functional as F
+try:
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+except ImportError as e:  # exit status 77 = "skipped" (automake's convention); the Java test reads it that way
+    print(f"no numpy/torch in {sys.executable}: {e}", file=sys.stderr)
+    sys.exit(77)
 
 DTYPES = {"F32": (torch.float32, np.float32, 4), "F64": (torch.float64, np.float64, 8)}
 TORCH_TO_NAME = {torch.float32: "F32", torch.float64: "F64"}

@@ -42,7 +42,8 @@ public record AffineMatrix(double a, double b, double c, double d, double e, dou
     /** From a [2,3] tensor. */
     public static AffineMatrix of(Tensor theta) {
         if (!theta.hasShape(2, 3))
-            throw new IllegalArgumentException("AffineMatrix: theta must be [2,3], got " + gradwerk.tensor.Shape.str(theta.shape()));
+            throw new IllegalArgumentException("AffineMatrix: theta must be [2,3], got "
+                    + gradwerk.tensor.Shape.str(theta.shape()));
         double[] v = theta.toDoubleArray();
         return new AffineMatrix(v[0], v[1], v[2], v[3], v[4], v[5]);
     }

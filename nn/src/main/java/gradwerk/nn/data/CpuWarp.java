@@ -38,8 +38,9 @@ public final class CpuWarp implements Warp {
                 double fx = px - x0, fy = py - y0;
                 for (int ch = 0; ch < c; ch++) {
                     int base = ch * h * w;
-                    out[base + i * w + j] = (1 - fy) * ((1 - fx) * at(src, base, x0, y0, w, h) + fx * at(src, base, x0 + 1, y0, w, h))
-                            + fy * ((1 - fx) * at(src, base, x0, y0 + 1, w, h) + fx * at(src, base, x0 + 1, y0 + 1, w, h));
+                    double top = (1 - fx) * at(src, base, x0, y0, w, h) + fx * at(src, base, x0 + 1, y0, w, h);
+                    double bottom = (1 - fx) * at(src, base, x0, y0 + 1, w, h) + fx * at(src, base, x0 + 1, y0 + 1, w, h);
+                    out[base + i * w + j] = (1 - fy) * top + fy * bottom;
                 }
             }
         }

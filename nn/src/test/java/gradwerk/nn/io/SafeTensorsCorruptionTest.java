@@ -169,7 +169,8 @@ class SafeTensorsCorruptionTest {
                 + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8), "header lists 'a' twice");
         rejected(raw("{\"__metadata__\":{\"epoch\":3}}", 0), "__metadata__ entry 'epoch' must be a string");
         rejected(raw("{\"__metadata__\":[]}", 0), "__metadata__ must be an object");
-        assertEquals(dir.resolve("checkpoint.safetensors") + ": header is not valid JSON: malformed JSON at line 1 column 6 path $",
+        assertEquals(dir.resolve("checkpoint.safetensors")
+                        + ": header is not valid JSON: malformed JSON at line 1 column 6 path $",
                 rejected(raw("{}  trailing", 0), "not valid JSON"));
         rejected(raw("{\"\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}}", 0), "empty name");
     }

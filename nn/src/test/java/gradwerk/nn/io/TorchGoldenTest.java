@@ -55,8 +55,9 @@ class TorchGoldenTest {
             Tensor t = c.get(name);
             assertEquals(w.get("dtype").getAsString().equals("F32") ? DType.FLOAT32 : DType.FLOAT64, t.dtype(), name);
             assertArrayEquals(ints(w.getAsJsonArray("shape")), t.shape(), name);
-            long[] bits = new long[w.getAsJsonArray("bits").size()];
-            for (int i = 0; i < bits.length; i++) bits[i] = Long.parseUnsignedLong(w.getAsJsonArray("bits").get(i).getAsString(), 16);
+            com.google.gson.JsonArray hex = w.getAsJsonArray("bits");
+            long[] bits = new long[hex.size()];
+            for (int i = 0; i < bits.length; i++) bits[i] = Long.parseUnsignedLong(hex.get(i).getAsString(), 16);
             assertArrayEquals(bits, Bits.of(t), name);
         }
         // spot values, readable without the JSON
@@ -95,7 +96,6 @@ class TorchGoldenTest {
     void fileWrittenHereReadsInTorch() throws Exception {
         Path python = Path.of("/usr/bin/python3"), script = Path.of("../tools/torch_safetensors_golden.py");
         assumeTrue(Files.isExecutable(python) && Files.exists(script), "no /usr/bin/python3 or script");
-        assumeTrue(run(List.of(python.toString(), "-c", "import torch")) == 0, "python3 has no torch");
 
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         tensors.put("w", Bits.random(DType.FLOAT32, 3, 3, 4).t());
@@ -107,8 +107,9 @@ class TorchGoldenTest {
         Path file = dir.resolve("gradwerk.safetensors"), json = dir.resolve("expected.json");
         SafeTensors.save(file, tensors, meta);
         Files.writeString(json, expectedJson(tensors, meta), StandardCharsets.UTF_8);
-        assertEquals(0, run(List.of(python.toString(), script.toString(), "verify", file.toString(), json.toString())),
-                "the Python reader rejected or misread the file; see its output above");
+        int status = run(List.of(python.toString(), script.toString(), "verify", file.toString(), json.toString()));
+        assumeTrue(status != 77, "python3 has no torch");
+        assertEquals(0, status, "the Python reader rejected or misread the file; see the test's output");
     }
 
     private static int run(List<String> command) throws IOException, InterruptedException {
