@@ -9,7 +9,7 @@ multiple of 8, tensors sorted by dtype alignment then name, data tiled without g
     python3 tools/torch_safetensors_golden.py write nn/src/test/resources/goldens
         writes torch_tensors.safetensors + torch_tensors.json (expected bit patterns) and
         affine_warp.safetensors (inputs, thetas and F.grid_sample outputs)
-    python3 tools/torch_safetensors_golden.py verify FILE.safetensors EXPECTED.json
+    python3 tools/torch_safetensors_golden.py verify FILE.safetensors EXPECTED.json [FILE2 EXPECTED2 ...]
         reads a file written by gradwerk with the strict reader below, loads every tensor into torch, and compares
         dtype, shape and bits with the expected JSON (same layout as torch_tensors.json); exit status 0 if all match,
         77 if this Python has no torch
@@ -196,7 +196,8 @@ def verify(path, expected_json):
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "write":
         write_goldens(sys.argv[2])
-    elif len(sys.argv) == 4 and sys.argv[1] == "verify":
-        sys.exit(verify(sys.argv[2], sys.argv[3]))
+    elif len(sys.argv) >= 4 and len(sys.argv) % 2 == 0 and sys.argv[1] == "verify":
+        pairs = list(zip(sys.argv[2::2], sys.argv[3::2]))
+        sys.exit(max(verify(f, j) for f, j in pairs))
     else:
         sys.exit(__doc__)

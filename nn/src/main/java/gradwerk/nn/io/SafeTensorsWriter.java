@@ -9,7 +9,10 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.CharBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
@@ -78,7 +81,15 @@ final class SafeTensorsWriter {
             }
             w.endObject();
         }
-        byte[] json = sw.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] json;
+        try { // String.getBytes would quietly turn a lone surrogate into '?', renaming a tensor
+            ByteBuffer b = StandardCharsets.UTF_8.newEncoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).encode(CharBuffer.wrap(sw.toString()));
+            json = java.util.Arrays.copyOf(b.array(), b.limit());
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException(path + ": a tensor name or metadata entry is not valid Unicode"
+                    + " (unpaired surrogate)", e);
+        }
         int padded = (json.length + 7) / 8 * 8; // so the data (after 8 + N bytes) is 8-byte aligned for mmap readers
         byte[] out = java.util.Arrays.copyOf(json, padded);
         java.util.Arrays.fill(out, json.length, padded, (byte) ' ');

@@ -155,6 +155,8 @@ class SafeTensorsTest {
         Path f = dir.resolve("bad.safetensors");
         assertThrows(IllegalArgumentException.class, () -> SafeTensors.save(f, Map.of("", Tensor.ones(1))));
         assertThrows(IllegalArgumentException.class, () -> SafeTensors.save(f, Map.of("__metadata__", Tensor.ones(1))));
+        assertThrows(IllegalArgumentException.class, () -> SafeTensors.save(f, Map.of("w\uD800", Tensor.ones(1))));
+        assertThrows(IllegalArgumentException.class, () -> SafeTensors.save(f, Map.of(), Map.of("k", "\uDC00")));
         assertFalse(Files.exists(f));
     }
 }

@@ -107,7 +107,16 @@ class TorchGoldenTest {
         Path file = dir.resolve("gradwerk.safetensors"), json = dir.resolve("expected.json");
         SafeTensors.save(file, tensors, meta);
         Files.writeString(json, expectedJson(tensors, meta), StandardCharsets.UTF_8);
-        int status = run(List.of(python.toString(), script.toString(), "verify", file.toString(), json.toString()));
+        // and a training checkpoint: prefixed tensors plus gradwerk.* metadata, still plain safetensors
+        Path ckpt = dir.resolve("checkpoint.safetensors"), ckptJson = dir.resolve("checkpoint.json");
+        Checkpoint.builder().model(Map.of("conv.weight", Bits.random(DType.FLOAT32, 5, 2, 1, 3, 3)))
+                .optimizer(Map.of("conv.weight.exp_avg", Bits.random(DType.FLOAT64, 6, 2, 1, 3, 3)), Map.of("lr", 0.3))
+                .epoch(2).step(40).rng("data", new gradwerk.tensor.Generator(1).state()).metadata("config", "{}")
+                .build().save(ckpt);
+        SafeTensors.Contents c = SafeTensors.load(ckpt);
+        Files.writeString(ckptJson, expectedJson(c.tensors(), c.metadata()), StandardCharsets.UTF_8);
+        int status = run(List.of(python.toString(), script.toString(), "verify", file.toString(), json.toString(),
+                ckpt.toString(), ckptJson.toString()));
         assumeTrue(status != 77, "python3 has no torch");
         assertEquals(0, status, "the Python reader rejected or misread the file; see the test's output");
     }
