@@ -183,7 +183,11 @@ public final class Checkpoint {
                         + (k.startsWith(RNG_PREFIX) ? " list" : ""), ex);
             }
         }
-        return b.optimizer(optim, scalars).epoch(epoch).step(step).build();
+        try {
+            return b.optimizer(optim, scalars).epoch(epoch).step(step).build();
+        } catch (IllegalArgumentException e) { // e.g. a negative epoch in the file
+            throw new SafeTensorsException(path, e.getMessage(), e);
+        }
     }
 
     private static long[] parseLongs(String s) {
