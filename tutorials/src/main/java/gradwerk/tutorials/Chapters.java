@@ -9,7 +9,8 @@ import java.util.function.Consumer;
 public final class Chapters {
     private static final Map<Integer, Consumer<Path>> CHAPTERS = new TreeMap<>(Map.of(
             1, out -> Ch01ScalarAutograd.run(System.out, out, 300),
-            2, out -> Ch02Tensors.run(System.out)
+            2, out -> Ch02Tensors.run(System.out),
+            4, out -> Ch04TensorAutograd.run(System.out, out)
     ));
 
     private Chapters() {}
