@@ -136,6 +136,7 @@ public final class Ch03FastKernels {
         kernels.put("naive i,j,p", SimpleGemm::naive);
         kernels.put("reordered i,p,j", SimpleGemm::reordered);
         kernels.put("blocked 256", (n, a, b, c) -> SimpleGemm.blocked(n, a, b, c, 256));
+        kernels.put("packed 4x2 kernel", PackedGemm::multiply);
         int[] sizes = s.gemmSizes();
         out.printf(Locale.ROOT, "%n2. C = A·B, n x n, GFLOPS (2n³ flops per call)%n%6s", "n");
         for (String name : kernels.keySet()) out.printf(Locale.ROOT, " %18s", name);

@@ -52,7 +52,7 @@ class Ch03FastKernelsTest {
     }
 
     @Property(tries = 40)
-    void everyMatrixProductAgreesWithFloat64(@ForAll @IntRange(min = 1, max = 70) int n,
+    void everyMatrixProductAgreesWithFloat64(@ForAll @IntRange(min = 1, max = 300) int n,
                                              @ForAll @IntRange(min = 1, max = 33) int block) {
         float[] a = Ch03FastKernels.random(n * n, n), b = Ch03FastKernels.random(n * n, n + 1);
         double[] exact = Ch03FastKernels.exactProduct(n, a, b);
@@ -63,6 +63,8 @@ class Ch03FastKernelsTest {
         assertTrue(Ch03FastKernels.relativeError(c, exact, n) < 1e-5, "reordered");
         SimpleGemm.blocked(n, a, b, c, block);
         assertTrue(Ch03FastKernels.relativeError(c, exact, n) < 1e-5, "blocked " + block);
+        PackedGemm.multiply(n, a, b, c);
+        assertTrue(Ch03FastKernels.relativeError(c, exact, n) < 1e-5, "packed");
     }
 
     /** -Dgradwerk.simd.bits picks the width for the library and for the chapter's loops: run it in a child JVM. */
