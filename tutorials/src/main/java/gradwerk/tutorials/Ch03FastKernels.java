@@ -29,6 +29,11 @@ public final class Ch03FastKernels {
             return new Settings(dot, new int[] {32, 64, 128, 256, 384, 512, 768, 1024, 1536, 2048}, 0.3);
         }
 
+        /** {@link #quick} with {@code -Dgradwerk.tutorial.quick=true}, else {@link #full}. */
+        public static Settings fromSystemProperties() {
+            return Boolean.getBoolean("gradwerk.tutorial.quick") ? quick() : full();
+        }
+
         /** A few small sizes, timed briefly: what the tests run. */
         public static Settings quick() {
             return new Settings(new int[] {256, 4096}, new int[] {32, 96}, 0.01);
@@ -71,11 +76,9 @@ public final class Ch03FastKernels {
 
         double[] log2n = new double[s.dotSizes().length];
         for (int i = 0; i < log2n.length; i++) log2n[i] = Math.log(s.dotSizes()[i]) / Math.log(2);
-        Path dotPlot = Charts.lines(outDir.resolve("dot-gflops.png"), "Chapter 3: dot product of two float vectors of length n ("
-                + Simd.describe() + ")", "log2 n", "GFLOPS", true, series(dots, log2n));
+        Path dotPlot = Charts.lines(outDir.resolve("dot-gflops.png"), "Chapter 3: dot product of length n, " + Simd.describe(), "log2 n", "GFLOPS", true, series(dots, log2n));
         double[] ns = Arrays.stream(s.gemmSizes()).asDoubleStream().toArray();
-        Path gemmPlot = Charts.lines(outDir.resolve("gemm-gflops.png"), "Chapter 3: C = A·B, n x n float matrices ("
-                + Simd.describe() + ")", "n", "GFLOPS", true, series(gemms, ns));
+        Path gemmPlot = Charts.lines(outDir.resolve("gemm-gflops.png"), "Chapter 3: C = A·B, n x n floats, " + Simd.describe(), "n", "GFLOPS", true, series(gemms, ns));
         out.println("plots written to " + dotPlot + " and " + gemmPlot);
         return new Result(Simd.describe(), Simd.SCALAR ? 1 : Simd.F.length(), dots, gemms, dotPlot, gemmPlot);
     }
@@ -134,9 +137,11 @@ public final class Ch03FastKernels {
     static List<Variant> matrixProducts(PrintStream out, Settings s) {
         Map<String, Gemm> kernels = new LinkedHashMap<>();
         kernels.put("naive i,j,p", SimpleGemm::naive);
-        kernels.put("reordered i,p,j", SimpleGemm::reordered);
-        kernels.put("blocked 256", (n, a, b, c) -> SimpleGemm.blocked(n, a, b, c, 256));
-        kernels.put("packed 4x2 kernel", PackedGemm::multiply);
+        if (!Simd.SCALAR) { // the other three use the Vector API
+            kernels.put("reordered i,p,j", SimpleGemm::reordered);
+            kernels.put("blocked 256", (n, a, b, c) -> SimpleGemm.blocked(n, a, b, c, 256));
+            kernels.put("packed 4x2 kernel", PackedGemm::multiply);
+        }
         int[] sizes = s.gemmSizes();
         out.printf(Locale.ROOT, "%n2. C = A·B, n x n, GFLOPS (2n³ flops per call)%n%6s", "n");
         for (String name : kernels.keySet()) out.printf(Locale.ROOT, " %18s", name);

@@ -10,6 +10,7 @@ public final class Chapters {
     private static final Map<Integer, Consumer<Path>> CHAPTERS = new TreeMap<>(Map.of(
             1, out -> Ch01ScalarAutograd.run(System.out, out, 300),
             2, out -> Ch02Tensors.run(System.out),
+            3, out -> Ch03FastKernels.run(System.out, out, Ch03FastKernels.Settings.fromSystemProperties()),
             4, out -> Ch04TensorAutograd.run(System.out, out)
     ));
 

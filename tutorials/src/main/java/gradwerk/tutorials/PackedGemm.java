@@ -22,7 +22,8 @@ public final class PackedGemm {
     public static void multiply(int n, float[] a, float[] b, float[] c) {
         java.util.Arrays.fill(c, 0, n * n, 0f);
         int nPadded = (n + NR - 1) / NR * NR;
-        float[] bPack = new float[KC * nPadded], aPack = new float[MC * KC], tile = new float[MR * NR];
+        int kcMax = Math.min(KC, n), mcMax = (Math.min(MC, n) + MR - 1) / MR * MR;
+        float[] bPack = new float[kcMax * nPadded], aPack = new float[mcMax * kcMax], tile = new float[MR * NR];
         for (int pc = 0; pc < n; pc += KC) {                 // a KC-deep slab of A's columns and B's rows
             int kc = Math.min(KC, n - pc);
             packB(n, b, pc, kc, bPack);
