@@ -1,0 +1,151 @@
+package gradwerk.tensor.cpu;
+
+/**
+ * General matrix multiply on the CPU: {@code C = (accumulate ? C : 0) + A·B}, for float ({@link #sgemm}) and
+ * double ({@link #dgemm}), with arbitrary strides so that transposed and non-contiguous views cost nothing extra.
+ *
+ * <h2>How it is fast: the Goto / BLIS design</h2>
+ * A GEMM does 2·m·n·k flops on only m·k + k·n + m·n numbers, so it can run at the FMA units' peak, but only if
+ * each number fetched from memory is used many times while it is close to the core. The structure follows
+ * K. Goto and R. van de Geijn, "Anatomy of High-Performance Matrix Multiplication" (ACM TOMS 34(3), 2008) and
+ * F. Van Zee and R. van de Geijn, "BLIS: A Framework for Rapidly Instantiating BLAS Functionality" (ACM TOMS
+ * 41(3), 2015): five loops around a micro-kernel, each loop sized so its working set fits one cache level.
+ * <pre>
+ *  loop 5  for jc in steps of NC:          a KC x NC block of B   -> packed once, lives in L3
+ *  loop 4    for pc in steps of KC:
+ *              pack B[pc:pc+KC, jc:jc+NC] into NR-wide micro-panels
+ *  loop 3      for ic in steps of MC:      an MC x KC block of A  -> packed, lives in L2
+ *                pack A[ic:ic+MC, pc:pc+KC] into MR-tall micro-panels
+ *  loop 2        for jr in steps of NR:    a KC x NR micro-panel of B -> lives in L1
+ *  loop 1          for ir in steps of MR:
+ *                    micro-kernel: C[MR x NR tile] += A-micro-panel · B-micro-panel, in registers
+ * </pre>
+ * <b>Packing</b> copies a block of A or B, read through whatever strides the caller gave, into a contiguous
+ * buffer in exactly the order the micro-kernel consumes it. That makes every layout (row-major, transposed,
+ * strided) run the same inner loop at unit stride, and costs O(mk + kn) against the O(mnk) of the product.
+ * Edge panels are padded with zeros, so the micro-kernel never needs a tail case; an edge tile of C is computed
+ * into a small scratch tile and only its existing part is written back.
+ *
+ * <p><b>The micro-kernel</b> keeps an MR x NR tile of C in registers: MR = 6 rows times NR = 2 vectors (6 x 16
+ * floats on AVX2). Each step p loads 2 vectors of B, broadcasts 6 values of A and issues 12 independent FMAs, so
+ * the two FMA pipes stay busy (12 chains cover the FMA latency of 4 cycles x 2 pipes = 8) and the 16 vector
+ * registers of AVX2 are just enough (12 accumulators + 2 B + 1 A). It is written out with named locals because
+ * the JIT keeps locals in registers, not arrays of vectors.
+ *
+ * <p><b>Blocking</b> (measured on a 2-core Zen 3 with 32 KB L1d, 512 KB L2 per core): KC = 256 so that one
+ * KC x NR micro-panel of B (16 KB) stays in L1; MC = {@value #MC} so that a packed MC x KC block of A (~130 KB)
+ * sits well inside L2 next to the B panels streaming through; NC ≈ {@value #NC} so that the packed KC x NC
+ * block of B (4 MB) stays in the shared L3.
+ *
+ * <p><b>Threads</b> ({@code parallel=true}, via {@link Parallel}): when C has enough rows, the threads share one
+ * packed B per (jc, pc) block — they pack it together, then each takes its own rows of C (its own MC blocks of A,
+ * packed into its own buffer). When C is short and wide (few rows, many columns: common for convolutions written
+ * as GEMMs), each thread instead runs the whole loop nest on its own slice of C's columns. {@code parallel=false}
+ * keeps everything on the calling thread, for callers that already run many small GEMMs in parallel.
+ *
+ * <p><b>Small sizes</b> (fewer than {@value #SMALL_FLOPS} flops) skip packing: a direct vectorised loop is
+ * faster than preparing panels. With {@code gradwerk.simd.bits=0} ({@link Simd#SCALAR}) a plain triple loop runs.
+ *
+ * <p>Packing buffers are per thread and reused across calls ({@link ThreadLocal}), so a GEMM allocates nothing
+ * after the first call on a thread. C must not overlap A or B.
+ */
+public final class Gemm {
+    /** Rows of the register tile (see class comment). */
+    static final int MR = 4;
+    /** Depth of a packed block. */
+    static final int KC = 256;
+    /** Rows of A per packed block (a multiple of MR). */
+    static final int MC = 120;
+    /** Columns of B per packed block (rounded down to a multiple of NR by each engine). */
+    static final int NC = 4096;
+    /** Below this many flops (2mnk), the unpacked loop of the small path is used. */
+    static final long SMALL_FLOPS = 2L * 32 * 32 * 32;
+    /** Below this many flops, {@code parallel=true} still runs on one thread: a fork/join costs ~10-50 µs. */
+    static final long PARALLEL_FLOPS = 2L * 96 * 96 * 96;
+
+    private Gemm() {}
+
+    /**
+     * C[m×n] = (accumulate ? C : 0) + A[m×k]·B[k×n]. Element A(i,p) is a[aOff + i*aRs + p*aCs]; B(p,j) is
+     * b[bOff + p*bRs + j*bCs]; C(i,j) is c[cOff + i*ldc + j]. Any strides (so transposes and non-contiguous views
+     * are free: packing reads them).
+     *
+     * @param parallel false: run entirely on the calling thread; true: may use {@link Parallel#threads()} threads
+     * @throws IllegalArgumentException if a size is negative or an element of A, B or C lies outside its array
+     */
+    public static void sgemm(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff,
+                             int bRs, int bCs, float[] c, int cOff, int ldc, boolean accumulate, boolean parallel) {
+        if (!check(m, n, k, a.length, aOff, aRs, aCs, b.length, bOff, bRs, bCs, c.length, cOff, ldc)) return;
+        if (k == 0) {
+            if (!accumulate) for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            return;
+        }
+        GemmF32.gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate, parallel);
+    }
+
+    /** Same as {@link #sgemm} for double (used for float64 gradient checks). */
+    public static void dgemm(int m, int n, int k, double[] a, int aOff, int aRs, int aCs, double[] b, int bOff,
+                             int bRs, int bCs, double[] c, int cOff, int ldc, boolean accumulate, boolean parallel) {
+        if (!check(m, n, k, a.length, aOff, aRs, aCs, b.length, bOff, bRs, bCs, c.length, cOff, ldc)) return;
+        if (k == 0) {
+            if (!accumulate) for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0d);
+            return;
+        }
+        GemmF64.gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate, parallel);
+    }
+
+    /**
+     * Validates sizes and that every addressed element is inside its array (checking the four corners is enough
+     * because an index is linear in i and p). Returns false when C is empty and there is nothing to do.
+     */
+    private static boolean check(int m, int n, int k, int aLen, int aOff, int aRs, int aCs, int bLen, int bOff,
+                                 int bRs, int bCs, int cLen, int cOff, int ldc) {
+        if (m < 0 || n < 0 || k < 0)
+            throw new IllegalArgumentException("gemm: negative size m=" + m + " n=" + n + " k=" + k);
+        if (m == 0 || n == 0) return false;
+        if (m > 1 && ldc < n)
+            throw new IllegalArgumentException("gemm: ldc=" + ldc + " < n=" + n + " would make rows of C overlap");
+        checkRange("C", cLen, cOff, m, ldc, n, 1);
+        if (k > 0) {
+            checkRange("A", aLen, aOff, m, aRs, k, aCs);
+            checkRange("B", bLen, bOff, k, bRs, n, bCs);
+        }
+        return true;
+    }
+
+    private static void checkRange(String name, int len, int off, int rows, int rs, int cols, int cs) {
+        long last = (long) off + (long) (rows - 1) * rs + (long) (cols - 1) * cs;
+        long lo = Math.min(Math.min(off, (long) off + (long) (rows - 1) * rs), Math.min((long) off + (long) (cols - 1) * cs, last));
+        long hi = Math.max(Math.max(off, (long) off + (long) (rows - 1) * rs), Math.max((long) off + (long) (cols - 1) * cs, last));
+        if (lo < 0 || hi >= len)
+            throw new IllegalArgumentException("gemm: " + name + " indices [" + lo + ", " + hi + "] outside array of "
+                    + len + " (" + rows + "x" + cols + ", offset " + off + ", strides " + rs + ", " + cs + ")");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Splitting one GEMM across threads (shared by the float and double engines)
+    // ---------------------------------------------------------------------------------------------------------
+
+    /** The two ways an engine can run a GEMM in parallel. */
+    interface Job {
+        /** Computes columns [j0, j1) of C on the calling thread, with its own packed A and B. */
+        void columns(int j0, int j1);
+
+        /** Computes all of C, the threads sharing each packed block of B and splitting C's rows. */
+        void rows(int threads);
+    }
+
+    /**
+     * Picks how to cut a GEMM across {@code threads}: by rows with a shared packed B when there are enough MR-row
+     * panels for every thread to get several (balanced, and B is packed only once); otherwise by columns, each
+     * thread a private loop nest (A is small then, so packing it once per thread is cheap).
+     */
+    static void split(Job job, int m, int n, int mr, int nr, int threads) {
+        int rowPanels = (m + mr - 1) / mr, colPanels = (n + nr - 1) / nr;
+        if (rowPanels >= 4 * threads || colPanels < 2 * threads) {
+            job.rows(threads);
+        } else {
+            Parallel.forRange(colPanels, 1, (q0, q1) -> job.columns(q0 * nr, Math.min(q1 * nr, n)));
+        }
+    }
+}
