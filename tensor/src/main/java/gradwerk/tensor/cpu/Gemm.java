@@ -52,12 +52,12 @@ package gradwerk.tensor.cpu;
 public final class Gemm {
     /** Rows of the register tile (see class comment). */
     static final int MR = 4;
-    /** Depth of a packed block. */
-    static final int KC = 256;
+    /** Depth of a packed block. System properties gradwerk.gemm.kc / .mc / .nc override the blocking (tuning). */
+    static final int KC = Math.max(1, Integer.getInteger("gradwerk.gemm.kc", 256));
     /** Rows of A per packed block (a multiple of MR). */
-    static final int MC = 120;
+    static final int MC = Math.max(1, Integer.getInteger("gradwerk.gemm.mc", 120) / MR) * MR;
     /** Columns of B per packed block (rounded down to a multiple of NR by each engine). */
-    static final int NC = 4096;
+    static final int NC = Math.max(64, Integer.getInteger("gradwerk.gemm.nc", 4096));
     /** Below this many flops (2mnk), the unpacked loop of the small path is used. */
     static final long SMALL_FLOPS = 2L * 32 * 32 * 32;
     /** Below this many flops, {@code parallel=true} still runs on one thread: a fork/join costs ~10-50 µs. */

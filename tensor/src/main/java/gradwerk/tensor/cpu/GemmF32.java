@@ -72,16 +72,17 @@ final class GemmF32 {
         @Override
         public void columns(int j0, int j1) {
             Workspace ws = Workspace.get();
+            int kcStep = evenStep(k, KC, 1), mcStep = evenStep(m, MC, MR);
             for (int jc = j0; jc < j1; jc += NC) {                         // loop 5: NC columns of B and C
                 int nc = Math.min(NC, j1 - jc);
-                float[] bPack = ws.bPack(KC * roundUp(nc, NR));
-                for (int pc = 0; pc < k; pc += KC) {                         // loop 4: KC deep slice of A and B
-                    int kc = Math.min(KC, k - pc);
+                float[] bPack = ws.bPack(kcStep * roundUp(nc, NR));
+                float[] aPack = ws.aPack(mcStep * kcStep);
+                for (int pc = 0; pc < k; pc += kcStep) {                     // loop 4: KC deep slice of A and B
+                    int kc = Math.min(kcStep, k - pc);
                     packB(kc, nc, pc, jc, 0, nc, bPack);
                     boolean add = accumulate || pc > 0;
-                    for (int ic = 0; ic < m; ic += MC) {                     // loop 3: MC rows of A and C
-                        int mc = Math.min(MC, m - ic);
-                        float[] aPack = ws.aPack(MC * KC);
+                    for (int ic = 0; ic < m; ic += mcStep) {                 // loop 3: MC rows of A and C
+                        int mc = Math.min(mcStep, m - ic);
                         packA(mc, kc, ic, pc, aPack);
                         macroKernel(mc, nc, kc, ic, jc, 0, nc, aPack, bPack, add, ws.tile);
                     }
@@ -90,27 +91,29 @@ final class GemmF32 {
         }
 
         /**
-         * Computes the rows [i0, i1) of C, all threads sharing one packed B: for each (jc, pc) block the threads
+         * Computes all of C with the threads splitting its rows and sharing one packed B: for each (jc, pc) block they
          * first pack B together, then each multiplies its own rows. Two fork/joins per block.
          */
         @Override
         public void rows(int threads) {
-            float[] bPack = Workspace.get().bPack(KC * roundUp(Math.min(NC, n), NR));
+            int kcStep = evenStep(k, KC, 1);
+            float[] bPack = Workspace.get().bPack(kcStep * roundUp(Math.min(NC, n), NR));
             int rowPanels = ceilDiv(m, MR);
             for (int jc = 0; jc < n; jc += NC) {
                 int nc = Math.min(NC, n - jc);
                 int ncPanels = ceilDiv(nc, NR);
-                for (int pc = 0; pc < k; pc += KC) {
-                    int kc = Math.min(KC, k - pc), jcF = jc, pcF = pc;
+                for (int pc = 0; pc < k; pc += kcStep) {
+                    int kc = Math.min(kcStep, k - pc), jcF = jc, pcF = pc;
                     boolean add = accumulate || pc > 0;
-                    Parallel.forRange(ncPanels, 1, (p0, p1) ->
-                            packB(kc, nc, pcF, jcF, p0 * NR, Math.min(p1 * NR, nc), bPack));
+                    Parallel.forRange(ncPanels, 1, (q0, q1) ->
+                            packB(kc, nc, pcF, jcF, q0 * NR, Math.min(q1 * NR, nc), bPack));
                     Parallel.forRange(rowPanels, 1, (r0, r1) -> {
                         Workspace ws = Workspace.get();
-                        float[] aPack = ws.aPack(MC * KC);
-                        int rowEnd = Math.min(r1 * MR, m);
-                        for (int ic = r0 * MR; ic < rowEnd; ic += MC) {
-                            int mc = Math.min(MC, rowEnd - ic);
+                        int rowStart = r0 * MR, rowEnd = Math.min(r1 * MR, m);
+                        int mcStep = evenStep(rowEnd - rowStart, MC, MR);
+                        float[] aPack = ws.aPack(mcStep * kc);
+                        for (int ic = rowStart; ic < rowEnd; ic += mcStep) {
+                            int mc = Math.min(mcStep, rowEnd - ic);
                             packA(mc, kc, ic, pcF, aPack);
                             macroKernel(mc, nc, kc, ic, jcF, 0, nc, aPack, bPack, add, ws.tile);
                         }
@@ -308,6 +311,16 @@ final class GemmF32 {
             if (bPack.length < size) bPack = new float[size];
             return bPack;
         }
+    }
+
+    /**
+     * The block size for cutting {@code total} into pieces of at most {@code max}, as even as possible and a
+     * multiple of {@code unit}: 300 with max 256 gives 2 blocks of 150 rather than 256 + 44, so no block is so
+     * thin that the work around the micro-kernel (loading and storing C, packing) stops being negligible.
+     */
+    private static int evenStep(int total, int max, int unit) {
+        int blocks = ceilDiv(total, max);
+        return Math.min(max, roundUp(ceilDiv(total, blocks), unit));
     }
 
     private static int ceilDiv(int x, int y) {
