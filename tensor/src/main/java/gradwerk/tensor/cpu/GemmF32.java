@@ -208,7 +208,7 @@ final class GemmF32 {
      * <p>Why not a bigger 6 x 2 tile (12 accumulators, the usual AVX2 choice)? C2 schedules all of a step's A
      * broadcasts before its FMAs; with 12 accumulators + 2 B vectors + several broadcasts live at once the 16 AVX2
      * registers overflow and one accumulator is kept on the stack, and its store/reload chain halves the speed
-     * (measured: ~40 vs ~90 GFLOPS per core on Zen 3, peak ~94).
+     * (measured for float: ~40 vs ~90 GFLOPS per core on Zen 3, peak ~94).
      */
     static void kernel(int kc, float[] aPack, int aAt, float[] bPack, int bAt, float[] c, int cAt, int ldc,
                        boolean add) {
