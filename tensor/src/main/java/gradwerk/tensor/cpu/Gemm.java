@@ -1,5 +1,8 @@
 package gradwerk.tensor.cpu;
 
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+
 /**
  * General matrix multiply on the CPU: {@code C = (accumulate ? C : 0) + A·B}, for float ({@link #sgemm}) and
  * double ({@link #dgemm}), with arbitrary strides so that transposed and non-contiguous views cost nothing extra.
@@ -37,11 +40,13 @@ package gradwerk.tensor.cpu;
  * sits well inside L2 next to the B panels streaming through; NC ≈ {@value #NC} so that the packed KC x NC
  * block of B (4 MB) stays in the shared L3.
  *
- * <p><b>Threads</b> ({@code parallel=true}, via {@link Parallel}): when C has enough rows, the threads share one
- * packed B per (jc, pc) block — they pack it together, then each takes its own rows of C (its own MC blocks of A,
- * packed into its own buffer). When C is short and wide (few rows, many columns: common for convolutions written
- * as GEMMs), each thread instead runs the whole loop nest on its own slice of C's columns. {@code parallel=false}
- * keeps everything on the calling thread, for callers that already run many small GEMMs in parallel.
+ * <p><b>Threads</b> ({@code parallel=true}, via {@link Parallel}; see {@link #split}): for big products the
+ * threads share one packed B per (jc, pc) block — they pack it together, then take MC-row blocks of C (each packs
+ * its A block into its own buffer). Smaller products are cut into independent row slices (or column slices when C
+ * has few rows), each running the whole loop nest with its own packing, so that only one fork/join is paid.
+ * Threads claim blocks and slices one at a time from a counter ({@link #forEachClaimed}), so a thread that the OS
+ * preempts on a busy machine delays only its current block. {@code parallel=false} keeps everything on the
+ * calling thread, for callers that already run many small GEMMs in parallel.
  *
  * <p><b>Small sizes</b> (fewer than {@value #SMALL_FLOPS} flops) skip packing: a direct vectorised loop is
  * faster than preparing panels. With {@code gradwerk.simd.bits=0} ({@link Simd#SCALAR}) a plain triple loop runs.
@@ -60,6 +65,12 @@ public final class Gemm {
     static final int NC = Math.max(64, Integer.getInteger("gradwerk.gemm.nc", 4096));
     /** Below this many flops (2mnk), the unpacked loop of the small path is used. */
     static final long SMALL_FLOPS = 2L * 32 * 32 * 32;
+    /**
+     * Threads share a packed B (two fork/joins per KC block) only when one KC block of the product has at least
+     * this many flops; smaller products are cut into independent slices with a single fork/join, because waking
+     * the pool's threads costs ~10-50 µs on an idle machine and up to milliseconds on a busy one.
+     */
+    static final long SHARED_B_FLOPS = 128L << 20;
     /** Below this many flops, {@code parallel=true} still runs on one thread: a fork/join costs ~10-50 µs. */
     static final long PARALLEL_FLOPS = 2L * 96 * 96 * 96;
 
@@ -126,26 +137,71 @@ public final class Gemm {
     // Splitting one GEMM across threads (shared by the float and double engines)
     // ---------------------------------------------------------------------------------------------------------
 
-    /** The two ways an engine can run a GEMM in parallel. */
+    /** The ways an engine can run a GEMM in parallel. */
     interface Job {
-        /** Computes columns [j0, j1) of C on the calling thread, with its own packed A and B. */
-        void columns(int j0, int j1);
+        /** Computes the block [i0, i1) x [j0, j1) of C on the calling thread, with its own packed A and B. */
+        void block(int i0, int i1, int j0, int j1);
 
         /** Computes all of C, the threads sharing each packed block of B and splitting C's rows. */
         void rows(int threads);
     }
 
     /**
-     * Picks how to cut a GEMM across {@code threads}: by rows with a shared packed B when there are enough MR-row
-     * panels for every thread to get several (balanced, and B is packed only once); otherwise by columns, each
-     * thread a private loop nest (A is small then, so packing it once per thread is cheap).
+     * Picks how to cut a GEMM across {@code threads}.
+     * <ul>
+     * <li>Big products with enough rows: the threads share each packed KC x NC block of B (packed once, together)
+     *     and split the rows. That costs two fork/joins per KC block, negligible when a block is many MFLOPs.
+     * <li>Smaller products with enough rows: each thread takes a slice of rows and runs the whole loop nest alone,
+     *     packing its own copy of B (one fork/join in all; copying B is a fast vector copy for row-major B).
+     * <li>Few rows, many columns (common for convolutions written as GEMMs): slices of columns instead, each
+     *     packing its own copy of the small A.
+     * </ul>
      */
-    static void split(Job job, int m, int n, int mr, int nr, int threads) {
+    static void split(Job job, int m, int n, int k, int mr, int nr, int threads) {
         int rowPanels = (m + mr - 1) / mr, colPanels = (n + nr - 1) / nr;
-        if (rowPanels >= 4 * threads || colPanels < 2 * threads) {
+        boolean bigBlocks = 2L * m * n * Math.min(k, KC) >= SHARED_B_FLOPS;
+        if (rowPanels >= 4 * threads && bigBlocks || colPanels < 2 * threads) {
             job.rows(threads);
+        } else if (rowPanels >= 2 * threads) {
+            int height = (rowPanels + threads - 1) / threads * mr;
+            forEachClaimed((m + height - 1) / height, threads,
+                    s -> job.block(s * height, Math.min(m, (s + 1) * height), 0, n));
         } else {
-            Parallel.forRange(colPanels, 1, (q0, q1) -> job.columns(q0 * nr, Math.min(q1 * nr, n)));
+            int width = (colPanels + threads - 1) / threads * nr;
+            forEachClaimed((n + width - 1) / width, threads,
+                    s -> job.block(0, m, s * width, Math.min(n, (s + 1) * width)));
         }
+    }
+
+    /**
+     * Runs {@code body.accept(item)} for every item in [0, items) on up to {@code threads} threads, which claim
+     * items one at a time from a shared counter instead of each taking a fixed share. On a dedicated machine the
+     * result is the same; on a busy one a thread the OS preempts holds up only the item it is on, while the other
+     * threads take the rest, instead of everyone waiting for its whole share at the join.
+     */
+    static void forEachClaimed(int items, int threads, IntConsumer body) {
+        if (items <= 1 || threads <= 1) {
+            for (int i = 0; i < items; i++) body.accept(i);
+            return;
+        }
+        var next = new AtomicInteger();
+        Parallel.forRange(Math.min(items, threads), 1, (t0, t1) -> {
+            for (int item; (item = next.getAndIncrement()) < items; ) body.accept(item);
+        });
+    }
+
+    /**
+     * The block size for cutting {@code total} into {@code pieces(total, max, parts)} blocks of at most {@code max},
+     * as even as possible and a multiple of {@code unit}. 300 with max 256 gives 2 blocks of 150 rather than
+     * 256 + 44, so no block is so thin that the work around the micro-kernel (C updates, packing) shows. With
+     * {@code parts > 1} the number of blocks is a multiple of parts, so threads get equal numbers of them.
+     */
+    static int evenStep(int total, int max, int unit, int parts) {
+        int blocks = roundUp((total + max - 1) / max, parts);
+        return Math.min(max, roundUp((total + blocks - 1) / blocks, unit));
+    }
+
+    static int roundUp(int x, int y) {
+        return (x + y - 1) / y * y;
     }
 }

@@ -46,8 +46,8 @@ final class GemmF64 {
         }
         var job = new Job(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
         int threads = parallel && flops >= Gemm.PARALLEL_FLOPS ? Parallel.threads() : 1;
-        if (threads <= 1) job.columns(0, n);
-        else Gemm.split(job, m, n, MR, NR, threads);
+        if (threads <= 1) job.block(0, m, 0, n);
+        else Gemm.split(job, m, n, k, MR, NR, threads);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -69,13 +69,13 @@ final class GemmF64 {
         }
 
         /**
-         * Computes the columns [j0, j1) of C on the calling thread: the whole loop nest, with this thread's own
-         * packed copies of A and B. Used serially (j0=0, j1=n) and when threads split C by columns.
+         * Computes the block [i0, i1) x [j0, j1) of C on the calling thread: the whole loop nest, with this thread's
+         * own packed copies of A and B. Used serially (all of C) and for the independent slices of {@link Gemm#split}.
          */
         @Override
-        public void columns(int j0, int j1) {
+        public void block(int i0, int i1, int j0, int j1) {
             Workspace ws = Workspace.get();
-            int kcStep = evenStep(k, KC, 1), mcStep = evenStep(m, MC, MR);
+            int kcStep = evenStep(k, KC, 1, 1), mcStep = evenStep(i1 - i0, MC, MR, 1);
             for (int jc = j0; jc < j1; jc += NC) {                         // loop 5: NC columns of B and C
                 int nc = Math.min(NC, j1 - jc);
                 double[] bPack = ws.bPack(kcStep * roundUp(nc, NR));
@@ -84,8 +84,8 @@ final class GemmF64 {
                     int kc = Math.min(kcStep, k - pc);
                     packB(kc, nc, pc, jc, 0, nc, bPack);
                     boolean add = accumulate || pc > 0;
-                    for (int ic = 0; ic < m; ic += mcStep) {                 // loop 3: MC rows of A and C
-                        int mc = Math.min(mcStep, m - ic);
+                    for (int ic = i0; ic < i1; ic += mcStep) {               // loop 3: MC rows of A and C
+                        int mc = Math.min(mcStep, i1 - ic);
                         packA(mc, kc, ic, pc, aPack);
                         macroKernel(mc, nc, kc, ic, jc, 0, nc, aPack, bPack, add, ws.tile);
                     }
@@ -95,31 +95,27 @@ final class GemmF64 {
 
         /**
          * Computes all of C with the threads splitting its rows and sharing one packed B: for each (jc, pc) block they
-         * first pack B together, then each multiplies its own rows. Two fork/joins per block.
+         * first pack B together, then multiply MC-row blocks of C. Two fork/joins per block.
          */
         @Override
         public void rows(int threads) {
-            int kcStep = evenStep(k, KC, 1);
+            int kcStep = evenStep(k, KC, 1, 1), mcStep = evenStep(m, MC, MR, threads);
+            int rowBlocks = ceilDiv(m, mcStep);
             double[] bPack = Workspace.get().bPack(kcStep * roundUp(Math.min(NC, n), NR));
-            int rowPanels = ceilDiv(m, MR);
             for (int jc = 0; jc < n; jc += NC) {
                 int nc = Math.min(NC, n - jc);
-                int ncPanels = ceilDiv(nc, NR);
                 for (int pc = 0; pc < k; pc += kcStep) {
                     int kc = Math.min(kcStep, k - pc), jcF = jc, pcF = pc;
                     boolean add = accumulate || pc > 0;
-                    Parallel.forRange(ncPanels, 1, (q0, q1) ->
-                            packB(kc, nc, pcF, jcF, q0 * NR, Math.min(q1 * NR, nc), bPack));
-                    Parallel.forRange(rowPanels, 1, (r0, r1) -> {
+                    // Pack B, one NR-wide micro-panel per item; then multiply, one MC-row block of C per item.
+                    Gemm.forEachClaimed(ceilDiv(nc, NR), threads, q ->
+                            packB(kc, nc, pcF, jcF, q * NR, Math.min((q + 1) * NR, nc), bPack));
+                    Gemm.forEachClaimed(rowBlocks, threads, block -> {
                         Workspace ws = Workspace.get();
-                        int rowStart = r0 * MR, rowEnd = Math.min(r1 * MR, m);
-                        int mcStep = evenStep(rowEnd - rowStart, MC, MR);
+                        int ic = block * mcStep, mc = Math.min(mcStep, m - ic);
                         double[] aPack = ws.aPack(mcStep * kc);
-                        for (int ic = rowStart; ic < rowEnd; ic += mcStep) {
-                            int mc = Math.min(mcStep, rowEnd - ic);
-                            packA(mc, kc, ic, pcF, aPack);
-                            macroKernel(mc, nc, kc, ic, jcF, 0, nc, aPack, bPack, add, ws.tile);
-                        }
+                        packA(mc, kc, ic, pcF, aPack);
+                        macroKernel(mc, nc, kc, ic, jcF, 0, nc, aPack, bPack, add, ws.tile);
                     });
                 }
             }
@@ -316,14 +312,8 @@ final class GemmF64 {
         }
     }
 
-    /**
-     * The block size for cutting {@code total} into pieces of at most {@code max}, as even as possible and a
-     * multiple of {@code unit}: 300 with max 256 gives 2 blocks of 150 rather than 256 + 44, so no block is so
-     * thin that the work around the micro-kernel (loading and storing C, packing) stops being negligible.
-     */
-    private static int evenStep(int total, int max, int unit) {
-        int blocks = ceilDiv(total, max);
-        return Math.min(max, roundUp(ceilDiv(total, blocks), unit));
+    private static int evenStep(int total, int max, int unit, int parts) {
+        return Gemm.evenStep(total, max, unit, parts);
     }
 
     private static int ceilDiv(int x, int y) {

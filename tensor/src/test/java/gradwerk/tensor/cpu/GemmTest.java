@@ -203,7 +203,9 @@ class GemmTest {
 
     @Test
     void bothThreadSplits() {
-        // Tall C: threads split rows and share the packed B. Short wide C: threads split columns.
+        // Big: threads share the packed B and split rows. Smaller: independent row slices, or column slices
+        // when C is short and wide (see Gemm.split).
+        check(new Case(520, 530, 300, Layout.ROW_MAJOR, Layout.ROW_MAJOR, 0, true, true, 2, 10), true);
         check(new Case(260, 70, 300, Layout.ROW_MAJOR, Layout.ROW_MAJOR, 0, false, true, 2, 11), true);
         check(new Case(5, 999, 270, Layout.ROW_MAJOR, Layout.TRANSPOSED, 1, true, true, 2, 12), true);
         check(new Case(7, 600, 100, Layout.STRIDED_ROWS, Layout.ROW_MAJOR, 0, false, true, 2, 13), false);
