@@ -63,6 +63,8 @@ public final class Gemm {
     static final int MC = Math.max(1, Integer.getInteger("gradwerk.gemm.mc", 120) / MR) * MR;
     /** Columns of B per packed block (rounded down to a multiple of NR by each engine). */
     static final int NC = Math.max(64, Integer.getInteger("gradwerk.gemm.nc", 4096));
+    /** Bytes of a slab of packed B that the macro-kernel keeps in L2 (half of Zen 3's 512 KB, next to A). */
+    static final int L2_SLAB_BYTES = Math.max(1024, Integer.getInteger("gradwerk.gemm.slab", 256 << 10));
     /** Below this many flops (2mnk), the unpacked loop of the small path is used. */
     static final long SMALL_FLOPS = 2L * 32 * 32 * 32;
     /**

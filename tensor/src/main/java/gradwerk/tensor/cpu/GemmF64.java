@@ -26,6 +26,8 @@ final class GemmF64 {
     static final int MC = Gemm.MC;
     /** Columns of B packed at once: a KC x NC block of B is shared by all threads from L3. */
     static final int NC = Gemm.NC / NR * NR;
+    /** Columns of packed B multiplied at a time by {@code macroKernel}: a KC x NB slab of B stays in L2. */
+    static final int NB = Math.max(NR, Gemm.L2_SLAB_BYTES / (KC * Double.BYTES) / NR * NR);
 
     private GemmF64() {}
 
@@ -122,25 +124,32 @@ final class GemmF64 {
         }
 
         /**
-         * Loops 2 and 1 around the micro-kernel: C[ic:ic+mc, jc+j0 : jc+j1] (+)= packedA · packedB. The NR-wide B
-         * micro-panel is reused across all MR-row A micro-panels (it stays in L1 while they stream from L2).
+         * Loops 2 and 1 around the micro-kernel: C[ic:ic+mc, jc+j0 : jc+j1] (+)= packedA · packedB, in slabs of NB
+         * columns. Within a slab, each MR-row A micro-panel stays in L1 while it is multiplied with the slab's
+         * NR-wide B micro-panels, which stream from L2 (a KC x NB slab of packed B is ~256 KB). Walking C along its
+         * rows, tile after tile, keeps C's accesses sequential, so the hardware prefetcher fetches them; the
+         * classic BLIS order (B micro-panel outer) walks down C's columns, one 4 KB page per row for large n,
+         * which no prefetcher follows (measured: 10-25% slower at n=1000-2048).
          */
         private void macroKernel(int mc, int nc, int kc, int ic, int jc, int j0, int j1, double[] aPack,
                                  double[] bPack, boolean add, double[] tile) {
-            for (int jr = j0; jr < j1; jr += NR) {                                 // loop 2: NR columns
-                int nr = Math.min(NR, j1 - jr);
-                int bAt = jr / NR * (kc * NR);
-                for (int ir = 0; ir < mc; ir += MR) {                              // loop 1: MR rows
+            for (int slab = j0; slab < j1; slab += NB) {                            // slab of B kept in L2
+                int slabEnd = Math.min(slab + NB, j1);
+                for (int ir = 0; ir < mc; ir += MR) {                              // loop 2: MR rows
                     int mr = Math.min(MR, mc - ir);
                     int aAt = ir / MR * (kc * MR);
-                    int cAt = cOff + (ic + ir) * ldc + jc + jr;
-                    if (mr == MR && nr == NR) {
-                        kernel(kc, aPack, aAt, bPack, bAt, c, cAt, ldc, add);
-                    } else {                                   // edge tile: compute all of it, keep what exists
-                        kernel(kc, aPack, aAt, bPack, bAt, tile, 0, NR, false);
-                        for (int i = 0; i < mr; i++)
-                            for (int j = 0; j < nr; j++)
-                                c[cAt + i * ldc + j] = (add ? c[cAt + i * ldc + j] : 0d) + tile[i * NR + j];
+                    for (int jr = slab; jr < slabEnd; jr += NR) {                  // loop 1: NR columns
+                        int nr = Math.min(NR, slabEnd - jr);
+                        int bAt = jr / NR * (kc * NR);
+                        int cAt = cOff + (ic + ir) * ldc + jc + jr;
+                        if (mr == MR && nr == NR) {
+                            kernel(kc, aPack, aAt, bPack, bAt, c, cAt, ldc, add);
+                        } else {                               // edge tile: compute all of it, keep what exists
+                            kernel(kc, aPack, aAt, bPack, bAt, tile, 0, NR, false);
+                            for (int i = 0; i < mr; i++)
+                                for (int j = 0; j < nr; j++)
+                                    c[cAt + i * ldc + j] = (add ? c[cAt + i * ldc + j] : 0d) + tile[i * NR + j];
+                        }
                     }
                 }
             }

@@ -164,7 +164,7 @@ class GemmTest {
     @Provide
     Arbitrary<Case> cases() {
         Arbitrary<Integer> m = dim(1, Gemm.MR, 8 * Gemm.MR, Gemm.MC);
-        Arbitrary<Integer> n = dim(1, LANES, NR, 2 * NR, 4 * NR);
+        Arbitrary<Integer> n = dim(1, LANES, NR, 2 * NR, 4 * NR, GemmF32.NB);
         Arbitrary<Integer> k = dim(1, 2, 31, Gemm.KC, Gemm.KC + Gemm.KC / 2);
         return Combinators.combine(m, n, k, Arbitraries.of(Layout.class), Arbitraries.of(Layout.class),
                         Arbitraries.integers().between(0, 3), Arbitraries.of(false, true), Arbitraries.of(false, true))
