@@ -12,16 +12,17 @@ import java.util.function.IntConsumer;
  * each number fetched from memory is used many times while it is close to the core. The structure follows
  * K. Goto and R. van de Geijn, "Anatomy of High-Performance Matrix Multiplication" (ACM TOMS 34(3), 2008) and
  * F. Van Zee and R. van de Geijn, "BLIS: A Framework for Rapidly Instantiating BLAS Functionality" (ACM TOMS
- * 41(3), 2015): five loops around a micro-kernel, each loop sized so its working set fits one cache level.
+ * 41(3), 2015): loops around a micro-kernel, each sized so that its working set fits one cache level.
  * <pre>
- *  loop 5  for jc in steps of NC:          a KC x NC block of B   -> packed once, lives in L3
+ *  loop 5  for jc in steps of NC:            a KC x NC block of B   -> packed once, shared, lives in L3
  *  loop 4    for pc in steps of KC:
  *              pack B[pc:pc+KC, jc:jc+NC] into NR-wide micro-panels
- *  loop 3      for ic in steps of MC:      an MC x KC block of A  -> packed, lives in L2
+ *  loop 3      for ic in steps of MC:        an MC x KC block of A  -> packed per thread
  *                pack A[ic:ic+MC, pc:pc+KC] into MR-tall micro-panels
- *  loop 2        for jr in steps of NR:    a KC x NR micro-panel of B -> lives in L1
- *  loop 1          for ir in steps of MR:
- *                    micro-kernel: C[MR x NR tile] += A-micro-panel · B-micro-panel, in registers
+ *                for each slab of NB columns: a KC x NB slab of packed B -> L2
+ *  loop 2          for ir in steps of MR:    a KC x MR micro-panel of A -> L1
+ *  loop 1            for jr in steps of NR:
+ *                      micro-kernel: C[MR x NR tile] (+)= A-micro-panel · B-micro-panel, in registers
  * </pre>
  * <b>Packing</b> copies a block of A or B, read through whatever strides the caller gave, into a contiguous
  * buffer in exactly the order the micro-kernel consumes it. That makes every layout (row-major, transposed,
@@ -29,16 +30,26 @@ import java.util.function.IntConsumer;
  * Edge panels are padded with zeros, so the micro-kernel never needs a tail case; an edge tile of C is computed
  * into a small scratch tile and only its existing part is written back.
  *
- * <p><b>The micro-kernel</b> keeps an MR x NR tile of C in registers: MR = 6 rows times NR = 2 vectors (6 x 16
- * floats on AVX2). Each step p loads 2 vectors of B, broadcasts 6 values of A and issues 12 independent FMAs, so
- * the two FMA pipes stay busy (12 chains cover the FMA latency of 4 cycles x 2 pipes = 8) and the 16 vector
- * registers of AVX2 are just enough (12 accumulators + 2 B + 1 A). It is written out with named locals because
- * the JIT keeps locals in registers, not arrays of vectors.
+ * <p><b>Loops 1 and 2 are swapped</b> compared with BLIS (which keeps a B micro-panel in L1 and walks down a
+ * column of C tiles): here an A micro-panel stays in L1 while B micro-panels stream from an L2-resident slab, so
+ * consecutive micro-kernel calls update neighbouring tiles of the same rows of C. Java has no prefetch
+ * instruction, so C must come in through the hardware prefetcher, which follows sequential accesses within a
+ * page but not a walk down the column of a large matrix (one 4 KB page per row at n=1024). Measured on the
+ * 2-core Zen 3: 10-30% faster at n=1024-2048.
  *
- * <p><b>Blocking</b> (measured on a 2-core Zen 3 with 32 KB L1d, 512 KB L2 per core): KC = 256 so that one
- * KC x NR micro-panel of B (16 KB) stays in L1; MC = {@value #MC} so that a packed MC x KC block of A (~130 KB)
- * sits well inside L2 next to the B panels streaming through; NC ≈ {@value #NC} so that the packed KC x NC
- * block of B (4 MB) stays in the shared L3.
+ * <p><b>The micro-kernel</b> keeps an MR x NR tile of C in registers: MR = 4 rows times NR = 2 vectors (4 x 16
+ * floats with AVX2). Each step p loads 2 vectors of B, broadcasts 4 values of A and issues 8 independent FMAs:
+ * 8 chains are exactly what two FMA pipes with a 4-cycle latency need. The usual AVX2 choice, 6 x 2 vectors
+ * (12 accumulators), does not work from Java: C2 hoists all of a step's A broadcasts above its FMAs, runs out of
+ * the 16 vector registers and keeps an accumulator on the stack, halving the speed (see GemmF32.kernel). It is
+ * written out with named locals because the JIT keeps locals in registers, not arrays of vectors. Its index
+ * arithmetic is linear in p, so C2 hoists all bounds checks out of the loop (checked in the generated code).
+ *
+ * <p><b>Blocking</b> (2-core Zen 3: 32 KB L1d, 512 KB L2 per core, shared L3): KC = 256, so a KC x MR
+ * micro-panel of A (4 KB) and the B micro-panels streaming past it fit L1; NB = 256 columns, so a KC x NB slab
+ * of packed B (256 KB) stays in L2 next to the A block; MC = 120 rows (cut evenly); NC = 4096, so a
+ * packed KC x NC block of B (4 MB) stays in L3. Block sizes are cut evenly ({@link #evenStep}): k = 300 becomes
+ * 2 x 150, not 256 + 44. System properties {@code gradwerk.gemm.kc/mc/nc/slab} override them for tuning.
  *
  * <p><b>Threads</b> ({@code parallel=true}, via {@link Parallel}; see {@link #split}): for big products the
  * threads share one packed B per (jc, pc) block — they pack it together, then take MC-row blocks of C (each packs

@@ -17,9 +17,9 @@ final class GemmF32 {
     /** Micro-tile: MR rows of C times NR = 2 vectors of columns, held in 2*MR accumulator registers. */
     static final int MR = Gemm.MR;
     static final int NR = 2 * L;
-    /** Depth of one packed block: a kc x NR panel of B (kc*NR*4 bytes) should stay in L1. */
+    /** Depth of one packed block: a KC x MR micro-panel of A (KC*MR*4 bytes) stays in L1 while B streams past. */
     static final int KC = Gemm.KC;
-    /** Rows of A packed at once: an MC x KC block of A (MC*KC*4 bytes) should stay in L2. */
+    /** Rows of A packed at once (cut evenly): an MC x KC block of A (MC*KC*4 bytes), reread from L2 per slab. */
     static final int MC = Gemm.MC;
     /** Columns of B packed at once: a KC x NC block of B is shared by all threads from L3. */
     static final int NC = Gemm.NC / NR * NR;
