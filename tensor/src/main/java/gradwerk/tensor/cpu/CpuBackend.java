@@ -59,14 +59,15 @@ public class CpuBackend extends ScalarBackend {
 
     @Override
     public void map(UnaryOp op, double p, double q, Tensor a, Tensor out) {
+        int n = out.numel();
         if (a.isContiguous() && out.isContiguous()) { // the common case: one run, no layout work at all
             int ao = a.offset(), oo = out.offset();
             if (a.dtype() == DType.FLOAT32) {
                 float[] x = CpuStorage.floats(a), o = CpuStorage.floats(out);
-                Parallel.forRange(out.numel(), GRAIN, (f, t) -> MapKernels.map(op, p, q, x, ao + f, o, oo + f, t - f));
+                Parallel.forRange(n, GRAIN, (f, t) -> MapKernels.map(op, p, q, x, ao + f, o, oo + f, t - f));
             } else {
                 double[] x = CpuStorage.doubles(a), o = CpuStorage.doubles(out);
-                Parallel.forRange(out.numel(), GRAIN, (f, t) -> MapKernels.map(op, p, q, x, ao + f, o, oo + f, t - f));
+                Parallel.forRange(n, GRAIN, (f, t) -> MapKernels.map(op, p, q, x, ao + f, o, oo + f, t - f));
             }
             return;
         }
@@ -74,98 +75,116 @@ public class CpuBackend extends ScalarBackend {
         int as = l.innerStride(0), os = l.innerStride(1);
         if (a.dtype() == DType.FLOAT32) {
             float[] x = CpuStorage.floats(a), o = CpuStorage.floats(out);
-            forEachSegment(l, offsets(a, out), (at, n, s) -> {
-                float[] src = run(x, at[0], as, n, s, 0), dst = os == 1 ? o : s.f(3);
-                MapKernels.map(op, p, q, src, as == 1 ? at[0] : 0, dst, os == 1 ? at[1] : 0, n);
-                if (os != 1) scatter(dst, o, at[1], os, n);
+            forEachSegment(l, offsets(a, out), (at, len, s) -> {
+                float[] dst = os == 1 ? o : s.f(3);
+                MapKernels.map(op, p, q, run(x, at[0], as, len, s, 0), start(at[0], as), dst, start(at[1], os), len);
+                if (os != 1) scatter(dst, o, at[1], os, len);
             });
         } else {
             double[] x = CpuStorage.doubles(a), o = CpuStorage.doubles(out);
-            forEachSegment(l, offsets(a, out), (at, n, s) -> {
-                double[] src = run(x, at[0], as, n, s, 0), dst = os == 1 ? o : s.d(3);
-                MapKernels.map(op, p, q, src, as == 1 ? at[0] : 0, dst, os == 1 ? at[1] : 0, n);
-                if (os != 1) scatter(dst, o, at[1], os, n);
+            forEachSegment(l, offsets(a, out), (at, len, s) -> {
+                double[] dst = os == 1 ? o : s.d(3);
+                MapKernels.map(op, p, q, run(x, at[0], as, len, s, 0), start(at[0], as), dst, start(at[1], os), len);
+                if (os != 1) scatter(dst, o, at[1], os, len);
             });
         }
     }
 
     @Override
     public void zip(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        int n = out.numel();
         if (a.isContiguous() && b.isContiguous() && out.isContiguous()) {
             int ao = a.offset(), bo = b.offset(), oo = out.offset();
             if (a.dtype() == DType.FLOAT32) {
                 float[] x = CpuStorage.floats(a), y = CpuStorage.floats(b), o = CpuStorage.floats(out);
-                Parallel.forRange(out.numel(), GRAIN, (f, t) -> ZipKernels.vv(op, x, ao + f, y, bo + f, o, oo + f, t - f));
+                Parallel.forRange(n, GRAIN, (f, t) -> ZipKernels.vv(op, x, ao + f, y, bo + f, o, oo + f, t - f));
             } else {
                 double[] x = CpuStorage.doubles(a), y = CpuStorage.doubles(b), o = CpuStorage.doubles(out);
-                Parallel.forRange(out.numel(), GRAIN, (f, t) -> ZipKernels.vv(op, x, ao + f, y, bo + f, o, oo + f, t - f));
+                Parallel.forRange(n, GRAIN, (f, t) -> ZipKernels.vv(op, x, ao + f, y, bo + f, o, oo + f, t - f));
             }
             return;
         }
+        // per run: both operands runs (vv), or one of them a single number (vs: stride 0 along the run)
         Layout l = collapse(a, b, out);
         int as = l.innerStride(0), bs = l.innerStride(1), os = l.innerStride(2);
         if (a.dtype() == DType.FLOAT32) {
             float[] x = CpuStorage.floats(a), y = CpuStorage.floats(b), o = CpuStorage.floats(out);
-            forEachSegment(l, offsets(a, b, out), (at, n, s) -> {
+            forEachSegment(l, offsets(a, b, out), (at, len, s) -> {
                 float[] dst = os == 1 ? o : s.f(3);
-                int di = os == 1 ? at[2] : 0;
-                if (bs == 0 && as == 0) CopyKernels.fill(dst, di, 1, (float) op.apply(x[at[0]], y[at[1]]), n);
-                else if (bs == 0) ZipKernels.vs(op, run(x, at[0], as, n, s, 0), as == 1 ? at[0] : 0, y[at[1]], false, dst, di, n);
-                else if (as == 0) ZipKernels.vs(op, run(y, at[1], bs, n, s, 1), bs == 1 ? at[1] : 0, x[at[0]], true, dst, di, n);
-                else ZipKernels.vv(op, run(x, at[0], as, n, s, 0), as == 1 ? at[0] : 0,
-                            run(y, at[1], bs, n, s, 1), bs == 1 ? at[1] : 0, dst, di, n);
-                if (os != 1) scatter(dst, o, at[2], os, n);
+                int di = start(at[2], os);
+                if (as == 0 && bs == 0) CopyKernels.fill(dst, di, 1, (float) op.apply(x[at[0]], y[at[1]]), len);
+                else if (bs == 0)
+                    BroadcastZipKernels.vs(op, run(x, at[0], as, len, s, 0), start(at[0], as), y[at[1]], false,
+                            dst, di, len);
+                else if (as == 0)
+                    BroadcastZipKernels.vs(op, run(y, at[1], bs, len, s, 1), start(at[1], bs), x[at[0]], true,
+                            dst, di, len);
+                else ZipKernels.vv(op, run(x, at[0], as, len, s, 0), start(at[0], as),
+                            run(y, at[1], bs, len, s, 1), start(at[1], bs), dst, di, len);
+                if (os != 1) scatter(dst, o, at[2], os, len);
             });
         } else {
             double[] x = CpuStorage.doubles(a), y = CpuStorage.doubles(b), o = CpuStorage.doubles(out);
-            forEachSegment(l, offsets(a, b, out), (at, n, s) -> {
+            forEachSegment(l, offsets(a, b, out), (at, len, s) -> {
                 double[] dst = os == 1 ? o : s.d(3);
-                int di = os == 1 ? at[2] : 0;
-                if (bs == 0 && as == 0) CopyKernels.fill(dst, di, 1, op.apply(x[at[0]], y[at[1]]), n);
-                else if (bs == 0) ZipKernels.vs(op, run(x, at[0], as, n, s, 0), as == 1 ? at[0] : 0, y[at[1]], false, dst, di, n);
-                else if (as == 0) ZipKernels.vs(op, run(y, at[1], bs, n, s, 1), bs == 1 ? at[1] : 0, x[at[0]], true, dst, di, n);
-                else ZipKernels.vv(op, run(x, at[0], as, n, s, 0), as == 1 ? at[0] : 0,
-                            run(y, at[1], bs, n, s, 1), bs == 1 ? at[1] : 0, dst, di, n);
-                if (os != 1) scatter(dst, o, at[2], os, n);
+                int di = start(at[2], os);
+                if (as == 0 && bs == 0) CopyKernels.fill(dst, di, 1, op.apply(x[at[0]], y[at[1]]), len);
+                else if (bs == 0)
+                    BroadcastZipKernels.vs(op, run(x, at[0], as, len, s, 0), start(at[0], as), y[at[1]], false,
+                            dst, di, len);
+                else if (as == 0)
+                    BroadcastZipKernels.vs(op, run(y, at[1], bs, len, s, 1), start(at[1], bs), x[at[0]], true,
+                            dst, di, len);
+                else ZipKernels.vv(op, run(x, at[0], as, len, s, 0), start(at[0], as),
+                            run(y, at[1], bs, len, s, 1), start(at[1], bs), dst, di, len);
+                if (os != 1) scatter(dst, o, at[2], os, len);
             });
         }
     }
 
     @Override
     public void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+        int n = out.numel();
+        boolean f32 = a.dtype() == DType.FLOAT32;
         if (cond.isContiguous() && a.isContiguous() && b.isContiguous() && out.isContiguous()) {
             int co = cond.offset(), ao = a.offset(), bo = b.offset(), oo = out.offset();
-            if (a.dtype() == DType.FLOAT32) {
-                float[] c = CpuStorage.floats(cond), x = CpuStorage.floats(a), y = CpuStorage.floats(b), o = CpuStorage.floats(out);
-                Parallel.forRange(out.numel(), GRAIN, (f, t) -> ZipKernels.where(c, co + f, x, ao + f, y, bo + f, o, oo + f, t - f));
+            if (f32) {
+                float[] c = CpuStorage.floats(cond), x = CpuStorage.floats(a), y = CpuStorage.floats(b);
+                float[] o = CpuStorage.floats(out);
+                Parallel.forRange(n, GRAIN,
+                        (f, t) -> ZipKernels.where(c, co + f, x, ao + f, y, bo + f, o, oo + f, t - f));
             } else {
-                double[] c = CpuStorage.doubles(cond), x = CpuStorage.doubles(a), y = CpuStorage.doubles(b), o = CpuStorage.doubles(out);
-                Parallel.forRange(out.numel(), GRAIN, (f, t) -> ZipKernels.where(c, co + f, x, ao + f, y, bo + f, o, oo + f, t - f));
+                double[] c = CpuStorage.doubles(cond), x = CpuStorage.doubles(a), y = CpuStorage.doubles(b);
+                double[] o = CpuStorage.doubles(out);
+                Parallel.forRange(n, GRAIN,
+                        (f, t) -> ZipKernels.where(c, co + f, x, ao + f, y, bo + f, o, oo + f, t - f));
             }
             return;
         }
-        Layout l = collapse(cond, a, b, out);
+        Layout l = collapse(cond, a, b, out); // (a broadcast operand is simply packed: where is rare and cheap)
         int cs = l.innerStride(0), as = l.innerStride(1), bs = l.innerStride(2), os = l.innerStride(3);
-        if (a.dtype() == DType.FLOAT32) {
-            float[] c = CpuStorage.floats(cond), x = CpuStorage.floats(a), y = CpuStorage.floats(b), o = CpuStorage.floats(out);
-            forEachSegment(l, offsets(cond, a, b, out), (at, n, s) -> {
+        if (f32) {
+            float[] c = CpuStorage.floats(cond), x = CpuStorage.floats(a), y = CpuStorage.floats(b);
+            float[] o = CpuStorage.floats(out);
+            forEachSegment(l, offsets(cond, a, b, out), (at, len, s) -> {
                 float[] dst = os == 1 ? o : s.f(3);
-                ZipKernels.where(run(c, at[0], cs, n, s, 0), cs == 1 ? at[0] : 0, run(x, at[1], as, n, s, 1),
-                        as == 1 ? at[1] : 0, run(y, at[2], bs, n, s, 2), bs == 1 ? at[2] : 0, dst, os == 1 ? at[3] : 0, n);
-                if (os != 1) scatter(dst, o, at[3], os, n);
+                ZipKernels.where(run(c, at[0], cs, len, s, 0), start(at[0], cs), run(x, at[1], as, len, s, 1),
+                        start(at[1], as), run(y, at[2], bs, len, s, 2), start(at[2], bs), dst, start(at[3], os), len);
+                if (os != 1) scatter(dst, o, at[3], os, len);
             });
         } else {
-            double[] c = CpuStorage.doubles(cond), x = CpuStorage.doubles(a), y = CpuStorage.doubles(b), o = CpuStorage.doubles(out);
-            forEachSegment(l, offsets(cond, a, b, out), (at, n, s) -> {
+            double[] c = CpuStorage.doubles(cond), x = CpuStorage.doubles(a), y = CpuStorage.doubles(b);
+            double[] o = CpuStorage.doubles(out);
+            forEachSegment(l, offsets(cond, a, b, out), (at, len, s) -> {
                 double[] dst = os == 1 ? o : s.d(3);
-                ZipKernels.where(run(c, at[0], cs, n, s, 0), cs == 1 ? at[0] : 0, run(x, at[1], as, n, s, 1),
-                        as == 1 ? at[1] : 0, run(y, at[2], bs, n, s, 2), bs == 1 ? at[2] : 0, dst, os == 1 ? at[3] : 0, n);
-                if (os != 1) scatter(dst, o, at[3], os, n);
+                ZipKernels.where(run(c, at[0], cs, len, s, 0), start(at[0], cs), run(x, at[1], as, len, s, 1),
+                        start(at[1], as), run(y, at[2], bs, len, s, 2), start(at[2], bs), dst, start(at[3], os), len);
+                if (os != 1) scatter(dst, o, at[3], os, len);
             });
         }
     }
 
-    /** Operand x's run as a contiguous array: x itself when its stride is 1 (index at), else a packed copy (index 0). */
+    /** Operand x's run as a contiguous array: x itself when its stride is 1, else a packed copy in a scratch slot. */
     private static float[] run(float[] x, int at, int stride, int n, Scratch s, int slot) {
         if (stride == 1) return x;
         float[] buf = s.f(slot);
@@ -180,11 +199,21 @@ public class CpuBackend extends ScalarBackend {
         return buf;
     }
 
+    /** Where that run starts: at in the operand's own array, 0 in a scratch buffer. */
+    private static int start(int at, int stride) {
+        return stride == 1 ? at : 0;
+    }
+
     @Override
     public void copy(Tensor src, Tensor out) {
-        Layout l = src.isContiguous() && out.isContiguous() ? StridedLoops.contiguous(out.numel(), 2) : collapse(src, out);
+        Layout l = src.isContiguous() && out.isContiguous() ? StridedLoops.contiguous(out.numel(), 2)
+                : collapse(src, out);
         int as = l.innerStride(0), os = l.innerStride(1);
         boolean fromFloat = src.dtype() == DType.FLOAT32, toFloat = out.dtype() == DType.FLOAT32;
+        if (fromFloat == toFloat && isTranspose(l)) {
+            transposeCopy(l, src, out);
+            return;
+        }
         if (fromFloat && toFloat) {
             float[] x = CpuStorage.floats(src), o = CpuStorage.floats(out);
             forEachSegment(l, offsets(src, out), (at, n, s) -> CopyKernels.copy(x, at[0], as, o, at[1], os, n));
@@ -200,6 +229,33 @@ public class CpuBackend extends ScalarBackend {
             double[] x = CpuStorage.doubles(src), o = CpuStorage.doubles(out);
             forEachSegment(l, offsets(src, out), (at, n, s) -> CopyKernels.copy(x, at[0], as, o, at[1], os, n));
         }
+    }
+
+    /**
+     * True when the output runs along the last dim and the source along the one before (the source is a
+     * transposed view), and both are long enough for tiles to pay.
+     */
+    private static boolean isTranspose(Layout l) {
+        int r = l.rank();
+        return r >= 2 && l.innerStride(1) == 1 && l.strides()[0][r - 2] == 1 && l.innerStride(0) != 1
+                && l.shape()[r - 1] >= 8 && l.shape()[r - 2] >= 8;
+    }
+
+    /** Copies with {@link CopyKernels#transpose}, one band of TILE rows of one 2-d block per work unit. */
+    private static void transposeCopy(Layout l, Tensor src, Tensor out) {
+        int r = l.rank(), rows = l.shape()[r - 2], cols = l.shape()[r - 1];
+        int bands = (rows + CopyKernels.TILE - 1) / CopyKernels.TILE, units = l.numel() / (rows * cols) * bands;
+        int ac = l.innerStride(0), or = l.strides()[1][r - 2], ao = src.offset(), oo = out.offset();
+        Object x = StridedLoops.array(src), o = StridedLoops.array(out);
+        Parallel.forRange(units, Math.max(1, GRAIN / (CopyKernels.TILE * cols)), (from, to) -> {
+            for (int u = from; u < to; u++) {
+                int r0 = u % bands * CopyKernels.TILE, n = Math.min(CopyKernels.TILE, rows - r0);
+                long first = ((long) (u / bands) * rows + r0) * cols; // row-major number of element (block, r0, 0)
+                int ai = ao + l.offsetOf(0, first), oi = oo + l.offsetOf(1, first);
+                if (x instanceof float[] f) CopyKernels.transpose(f, ai, ac, (float[]) o, oi, or, n, cols);
+                else CopyKernels.transpose((double[]) x, ai, ac, (double[]) o, oi, or, n, cols);
+            }
+        });
     }
 
     @Override

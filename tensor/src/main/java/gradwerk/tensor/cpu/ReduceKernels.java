@@ -182,7 +182,8 @@ final class ReduceKernels {
     }
 
     /** Reduces n adjacent columns starting at a0 over every reduced position; results to o0, o0 + os, ... */
-    private static void columnsF(ReduceOp op, float[] a, int a0, Layout red, int n, float[] o, int o0, int os, Scratch s) {
+    private static void columnsF(ReduceOp op, float[] a, int a0, Layout red, int n, float[] o, int o0, int os,
+                                 Scratch s) {
         float[] acc = s.f(0), idx = s.f(1);
         double[] total = s.d(0);
         boolean sum = op == ReduceOp.SUM || op == ReduceOp.MEAN, max = op == ReduceOp.MAX || op == ReduceOp.ARGMAX;
@@ -198,8 +199,10 @@ final class ReduceKernels {
                     ReduceSpans.colSum(a, at[0], acc, n);
                     if ((j + 1) % COLUMN_FLUSH == 0) flush(acc, total, n);
                 }
-                case MAX, MIN -> ReduceSpans.colMaxMin(max, a, at[0], acc, n);
-                case ARGMAX, ARGMIN -> ReduceSpans.colArg(max, a, at[0], acc, idx, j, n);
+                case MAX -> ReduceSpans.colMax(a, at[0], acc, n);
+                case MIN -> ReduceSpans.colMin(a, at[0], acc, n);
+                case ARGMAX -> ReduceSpans.colArgMax(a, at[0], acc, idx, j, n);
+                case ARGMIN -> ReduceSpans.colArgMin(a, at[0], acc, idx, j, n);
             }
         }
         if (sum) flush(acc, total, n);
@@ -219,7 +222,8 @@ final class ReduceKernels {
         }
     }
 
-    private static void columnsD(ReduceOp op, double[] a, int a0, Layout red, int n, double[] o, int o0, int os, Scratch s) {
+    private static void columnsD(ReduceOp op, double[] a, int a0, Layout red, int n, double[] o, int o0, int os,
+                                 Scratch s) {
         double[] acc = s.d(0), idx = s.d(1);
         boolean sum = op == ReduceOp.SUM || op == ReduceOp.MEAN, max = op == ReduceOp.MAX || op == ReduceOp.ARGMAX;
         Arrays.fill(acc, 0, n, sum ? 0.0 : max ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
@@ -230,8 +234,10 @@ final class ReduceKernels {
         for (int j = 0; j < block; j++, it.next()) {
             switch (op) {
                 case SUM, MEAN -> ReduceSpans.colSum(a, at[0], acc, n);
-                case MAX, MIN -> ReduceSpans.colMaxMin(max, a, at[0], acc, n);
-                case ARGMAX, ARGMIN -> ReduceSpans.colArg(max, a, at[0], acc, idx, j, n);
+                case MAX -> ReduceSpans.colMax(a, at[0], acc, n);
+                case MIN -> ReduceSpans.colMin(a, at[0], acc, n);
+                case ARGMAX -> ReduceSpans.colArgMax(a, at[0], acc, idx, j, n);
+                case ARGMIN -> ReduceSpans.colArgMin(a, at[0], acc, idx, j, n);
             }
         }
         for (int c = 0; c < n; c++)

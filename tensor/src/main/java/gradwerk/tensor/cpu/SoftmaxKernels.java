@@ -17,10 +17,12 @@ import static jdk.incubator.vector.VectorOperators.EXP;
  * reference does: the row max m (NaN propagating; an all -inf row uses 0), then {@code e = exp(x - m)} and its
  * sum s, then {@code e / s} (softmax) or {@code (x - m) - log s} (log-softmax). Softmax stores e in the output in
  * pass two, so it computes each exp once. Rows with a stride are packed into scratch rows first. Rows are
- * shared between threads.
+ * shared between threads. Each pass is a method of its own (see {@link MapKernels} for why).
  */
 final class SoftmaxKernels {
     private SoftmaxKernels() {}
+
+    private static final int LANES_F = Simd.F.length(), LANES_D = Simd.D.length();
 
     static void softmax(Tensor a, Tensor out, boolean log) {
         int rank = a.rank();
@@ -64,15 +66,32 @@ final class SoftmaxKernels {
     private static void rowF(float[] a, int ai, float[] o, int oi, int n, boolean log) {
         float m = ReduceSpans.max(a, ai, n);
         if (m == Float.NEGATIVE_INFINITY) m = 0; // an all -inf row: avoid -inf - -inf
-        final int L = Simd.F.length(), end = Simd.SCALAR ? 0 : Simd.F.loopBound(n);
+        if (log) shift(a, ai, o, oi, n, m, (float) Math.log(expSum(a, ai, n, m)));
+        else scale(o, oi, n, (float) (1 / expStore(a, ai, o, oi, n, m)));
+    }
+
+    /** Sum of exp(x - m): float32 vector lanes per block of {@link ReduceSpans#SUM_BLOCK}, blocks added in double. */
+    private static double expSum(float[] a, int ai, int n, float m) {
         double sum = 0;
-        int i = 0;
-        // pass 2: e = exp(x - m), summed in float lanes per block of ReduceSpans.SUM_BLOCK, blocks in double
+        int i = 0, end = Simd.SCALAR ? 0 : Simd.F.loopBound(n);
         while (i < end) {
             int blockEnd = Math.min(end, i + ReduceSpans.SUM_BLOCK);
             FloatVector acc = FloatVector.zero(Simd.F);
-            if (log) for (; i < blockEnd; i += L) acc = acc.add(ld(a, ai + i).sub(m).lanewise(EXP));
-            else for (; i < blockEnd; i += L) {
+            for (; i < blockEnd; i += LANES_F) acc = acc.add(ld(a, ai + i).sub(m).lanewise(EXP));
+            sum += acc.reduceLanes(ADD);
+        }
+        for (; i < n; i++) sum += (float) Math.exp(a[ai + i] - m);
+        return sum;
+    }
+
+    /** o = exp(x - m); returns the sum, as {@link #expSum}. */
+    private static double expStore(float[] a, int ai, float[] o, int oi, int n, float m) {
+        double sum = 0;
+        int i = 0, end = Simd.SCALAR ? 0 : Simd.F.loopBound(n);
+        while (i < end) {
+            int blockEnd = Math.min(end, i + ReduceSpans.SUM_BLOCK);
+            FloatVector acc = FloatVector.zero(Simd.F);
+            for (; i < blockEnd; i += LANES_F) {
                 FloatVector e = ld(a, ai + i).sub(m).lanewise(EXP);
                 e.intoArray(o, oi + i);
                 acc = acc.add(e);
@@ -80,21 +99,27 @@ final class SoftmaxKernels {
             sum += acc.reduceLanes(ADD);
         }
         for (; i < n; i++) {
-            float e = (float) Math.exp(a[ai + i] - m);
-            if (!log) o[oi + i] = e;
-            sum += e;
+            o[oi + i] = (float) Math.exp(a[ai + i] - m);
+            sum += o[oi + i];
         }
-        // pass 3
-        i = 0;
-        if (log) {
-            float lse = (float) Math.log(sum);
-            for (; i < end; i += L) ld(a, ai + i).sub(m).sub(lse).intoArray(o, oi + i);
-            for (; i < n; i++) o[oi + i] = (a[ai + i] - m) - lse;
-        } else {
-            float inv = (float) (1 / sum);
-            for (; i < end; i += L) ld(o, oi + i).mul(inv).intoArray(o, oi + i);
-            for (; i < n; i++) o[oi + i] *= inv;
-        }
+        return sum;
+    }
+
+    /** o = (x - m) - lse. */
+    private static void shift(float[] a, int ai, float[] o, int oi, int n, float m, float lse) {
+        int i = 0;
+        if (!Simd.SCALAR)
+            for (int end = Simd.F.loopBound(n); i < end; i += LANES_F)
+                ld(a, ai + i).sub(m).sub(lse).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = (a[ai + i] - m) - lse;
+    }
+
+    /** o *= s. */
+    private static void scale(float[] o, int oi, int n, float s) {
+        int i = 0;
+        if (!Simd.SCALAR)
+            for (int end = Simd.F.loopBound(n); i < end; i += LANES_F) ld(o, oi + i).mul(s).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] *= s;
     }
 
     private static FloatVector ld(float[] a, int i) {
@@ -118,30 +143,49 @@ final class SoftmaxKernels {
     private static void rowD(double[] a, int ai, double[] o, int oi, int n, boolean log) {
         double m = ReduceSpans.max(a, ai, n);
         if (m == Double.NEGATIVE_INFINITY) m = 0;
-        final int L = Simd.D.length(), end = Simd.SCALAR ? 0 : Simd.D.loopBound(n);
+        if (log) shift(a, ai, o, oi, n, m, Math.log(expSum(a, ai, n, m)));
+        else divide(o, oi, n, expStore(a, ai, o, oi, n, m));
+    }
+
+    private static double expSum(double[] a, int ai, int n, double m) {
+        int i = 0, end = Simd.SCALAR ? 0 : Simd.D.loopBound(n);
         DoubleVector acc = DoubleVector.zero(Simd.D);
-        int i = 0;
-        if (log) for (; i < end; i += L) acc = acc.add(ld(a, ai + i).sub(m).lanewise(EXP));
-        else for (; i < end; i += L) {
+        for (; i < end; i += LANES_D) acc = acc.add(ld(a, ai + i).sub(m).lanewise(EXP));
+        double sum = end > 0 ? acc.reduceLanes(ADD) : 0;
+        for (; i < n; i++) sum += Math.exp(a[ai + i] - m);
+        return sum;
+    }
+
+    private static double expStore(double[] a, int ai, double[] o, int oi, int n, double m) {
+        int i = 0, end = Simd.SCALAR ? 0 : Simd.D.loopBound(n);
+        DoubleVector acc = DoubleVector.zero(Simd.D);
+        for (; i < end; i += LANES_D) {
             DoubleVector e = ld(a, ai + i).sub(m).lanewise(EXP);
             e.intoArray(o, oi + i);
             acc = acc.add(e);
         }
         double sum = end > 0 ? acc.reduceLanes(ADD) : 0;
         for (; i < n; i++) {
-            double e = Math.exp(a[ai + i] - m);
-            if (!log) o[oi + i] = e;
-            sum += e;
+            o[oi + i] = Math.exp(a[ai + i] - m);
+            sum += o[oi + i];
         }
-        i = 0;
-        if (log) {
-            double lse = Math.log(sum);
-            for (; i < end; i += L) ld(a, ai + i).sub(m).sub(lse).intoArray(o, oi + i);
-            for (; i < n; i++) o[oi + i] = (a[ai + i] - m) - lse;
-        } else {
-            for (; i < end; i += L) ld(o, oi + i).div(sum).intoArray(o, oi + i);
-            for (; i < n; i++) o[oi + i] /= sum;
-        }
+        return sum;
+    }
+
+    private static void shift(double[] a, int ai, double[] o, int oi, int n, double m, double lse) {
+        int i = 0;
+        if (!Simd.SCALAR)
+            for (int end = Simd.D.loopBound(n); i < end; i += LANES_D)
+                ld(a, ai + i).sub(m).sub(lse).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = (a[ai + i] - m) - lse;
+    }
+
+    /** o /= s (float64 divides, as the reference does, rather than multiplying by 1/s). */
+    private static void divide(double[] o, int oi, int n, double s) {
+        int i = 0;
+        if (!Simd.SCALAR)
+            for (int end = Simd.D.loopBound(n); i < end; i += LANES_D) ld(o, oi + i).div(s).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] /= s;
     }
 
     private static DoubleVector ld(double[] a, int i) {

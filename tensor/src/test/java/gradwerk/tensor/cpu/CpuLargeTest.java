@@ -59,6 +59,25 @@ class CpuLargeTest {
     }
 
     @Test
+    void transposingCopiesGoTileByTile() {
+        Random r = new Random(4);
+        for (DType dt : DType.values()) {
+            // x.t().contiguous(), odd sizes (partial tiles), and into an offset output
+            Tensor at = operand(r, new int[] {457, 150}, dt, Kind.CONTIGUOUS, Values.SPECIALS).transpose(0, 1);
+            compare(operand(r, new int[] {150, 457}, dt, Kind.OFFSET, Values.GAUSSIAN), (be, o) -> be.copy(at, o), true,
+                    "copy transposed " + dt);
+            // NCHW -> NHWC: after collapsing, [N, HW, C] blocks with the source contiguous along HW
+            Tensor nchw = operand(r, new int[] {3, 19, 9, 13}, dt, Kind.CONTIGUOUS, Values.GAUSSIAN);
+            compare(Tensor.zeros(dt, 3, 9, 13, 19), (be, o) -> be.copy(nchw.permute(0, 2, 3, 1), o), true,
+                    "copy NCHW to NHWC " + dt);
+            // a batch of transposed matrices with a sliced (non-contiguous) batch dim
+            Tensor batch = operand(r, new int[] {6, 33, 40}, dt, Kind.CONTIGUOUS, Values.GAUSSIAN).slice(0, 0, 6, 2);
+            compare(Tensor.zeros(dt, 3, 40, 33), (be, o) -> be.copy(batch.transpose(1, 2), o), true,
+                    "copy batched transpose " + dt);
+        }
+    }
+
+    @Test
     void longRowsAreSplitAcrossThreadsAndRecombined() {
         Random r = new Random(2);
         for (DType dt : DType.values()) {

@@ -72,6 +72,14 @@ class StridedLoopsTest {
     }
 
     @Test
+    void kernelsRunAtTheRequestedWidth() {
+        String bits = System.getProperty("gradwerk.simd.bits");
+        System.out.println("kernel tests: " + Simd.describe());
+        if (bits != null && !bits.isBlank()) assertEquals(Integer.parseInt(bits.trim()), Simd.BITS);
+        if (!Simd.SCALAR) assertEquals(Simd.BITS / 32, Simd.F.length());
+    }
+
+    @Test
     void float32ErfIsWithin1e7() {
         if (Simd.SCALAR) return; // the vector erf only exists with the Vector API
         int lanes = Simd.F.length();
