@@ -108,6 +108,7 @@ final class NnReference {
                 for (int y = 0; y < gradOut.size(2); y++)
                     for (int x = 0; x < gradOut.size(3); x++) {
                         int at = (int) idx.get(idx.pos(n, c, y, x));
+                        if (at < 0) continue; // an empty window
                         gi.add(gi.pos(n, c, at / wd, at % wd), g.get(g.pos(n, c, y, x)));
                     }
     }

@@ -41,7 +41,7 @@ final class PoolKernels {
                     for (int x = 0; x < ow; x++) {
                         int w0 = x * w.sw() - w.pw(), w1 = Math.min(w0 + (w.kw() - 1) * w.dw() + 1, wd);
                         while (w0 < 0) w0 += w.dw();
-                        int base = io + p * hw, best = h0 * wd + w0; // PyTorch: the first tap, value -inf
+                        int base = io + p * hw, best = h0 < h1 && w0 < w1 ? h0 * wd + w0 : -1; // the first tap, value -inf
                         if (f32) {
                             float m = Float.NEGATIVE_INFINITY;
                             for (int ih = h0; ih < h1; ih += w.dh())
@@ -80,6 +80,7 @@ final class PoolKernels {
                 else Arrays.fill(dgi, p * hw, (p + 1) * hw, 0.0);
                 for (int o = 0; o < ohw; o++) {
                     int at = (int) (fx != null ? fx[xo + p * ohw + o] : dx[xo + p * ohw + o]);
+                    if (at < 0) continue; // an empty window (the front end rejects those)
                     if (f32) fgi[p * hw + at] += fg[go + p * ohw + o];
                     else dgi[p * hw + at] += dg[go + p * ohw + o];
                 }

@@ -38,9 +38,9 @@ import gradwerk.tensor.Tensor;
 public final class Conv {
     /**
      * Most elements in one column buffer (system property {@code gradwerk.conv.columnBudget}); an image whose
-     * columns are larger is processed in bands of output rows.
+     * columns are larger is processed in bands of output rows. Not final so that tests can force banding.
      */
-    static final int COLUMN_BUDGET = Integer.getInteger("gradwerk.conv.columnBudget", 1 << 18);
+    static int columnBudget = Integer.getInteger("gradwerk.conv.columnBudget", 1 << 18);
 
     private static final int[] ONE = {1}, ZERO = {0};
 
@@ -309,7 +309,7 @@ public final class Conv {
 
     /**
      * The column matrix of one image for a band of output rows: either the image itself (pointwise 1×1
-     * convolutions) or im2col into one reusable buffer sized by {@link #COLUMN_BUDGET}.
+     * convolutions) or im2col into one reusable buffer sized by {@link #columnBudget}.
      */
     private static final class Columns {
         final Window2d win;
@@ -329,7 +329,7 @@ public final class Conv {
                     && win.pw() == 0 && outH == h && outW == w;
             colRows = like.size(1) * win.kh() * win.kw();
             long perRow = Math.max(1L, (long) colRows * outW);
-            bandRows = pointwise ? outH : (int) Math.max(1, Math.min(outH, COLUMN_BUDGET / perRow));
+            bandRows = pointwise ? outH : (int) Math.max(1, Math.min(outH, columnBudget / perRow));
             storage = pointwise ? null : be.allocate(like.dtype(), Math.max(1, colRows * bandRows * outW));
         }
 

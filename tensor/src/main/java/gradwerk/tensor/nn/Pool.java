@@ -35,6 +35,7 @@ public final class Pool {
         Args.requireRank(op, "input", input, 4, "[N,C,H,W]");
         Window2d w = window(op, input.shape(), kernel, stride, padding, dilation);
         int[] out = outShape(op, input.shape(), w, ceilMode);
+        requireNoEmptyWindow(op, input.shape(), w, out);
         Tensor o = Args.empty(input, out), idx = Args.empty(input, out);
         if (o.numel() > 0) input.device().backend().maxPool2d(input, w, o, idx);
         return new MaxPoolResult(o, idx);
@@ -135,6 +136,24 @@ public final class Pool {
             throw new IllegalArgumentException(op + ": padding " + Shape.str(p) + " must be at most half the kernel "
                     + Shape.str(k));
         return new Window2d(k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]);
+    }
+
+    /**
+     * With dilation, padding can leave a window with no pixel of the image at all (PyTorch then returns -inf and an
+     * index outside the image, and its backward pass corrupts memory); reject that instead.
+     */
+    private static void requireNoEmptyWindow(String op, int[] in, Window2d w, int[] out) {
+        for (int axis = 0; axis < 2; axis++) {
+            int size = in[2 + axis], k = axis == 0 ? w.kh() : w.kw(), s = axis == 0 ? w.sh() : w.sw();
+            int p = axis == 0 ? w.ph() : w.pw(), d = axis == 0 ? w.dh() : w.dw();
+            for (int o = 0; o < out[2 + axis]; o++) {
+                boolean any = false;
+                for (int i = 0; i < k && !any; i++) any = o * s - p + i * d >= 0 && o * s - p + i * d < size;
+                if (!any)
+                    throw new IllegalArgumentException(op + ": with input " + Shape.str(in) + " and " + w + ", the window at output "
+                            + (axis == 0 ? "row " : "column ") + o + " lies entirely in the padding");
+            }
+        }
     }
 
     private static int[] outShape(String op, int[] in, Window2d w, boolean ceilMode) {
