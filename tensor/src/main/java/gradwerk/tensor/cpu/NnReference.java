@@ -270,7 +270,7 @@ final class NnReference {
     /**
      * Pixel coordinate and its derivative factor after padding: border clamps into [0, size-1] (derivative 0 when
      * clamped, including exactly at the edge, as in PyTorch's clip_coordinates_set_grad); zeros leaves it alone.
-     * NaN or huge coordinates become -100 (outside the image), PyTorch's safe_downgrade_to_int_range.
+     * NaN or huge coordinates become -100 (outside the image), like PyTorch's safe_downgrade_to_int_range.
      */
     static double[] sourceCoordinate(double coord, int size, GridPadding padding, boolean alignCorners) {
         double p = unnormalize(coord, size, alignCorners), slope = unnormalizeSlope(size, alignCorners);
@@ -278,7 +278,7 @@ final class NnReference {
             if (p <= 0) { p = 0; slope = 0; }
             else if (p >= size - 1) { p = size - 1; slope = 0; }
         }
-        if (!Double.isFinite(p) || p > Integer.MAX_VALUE - 1 || p < Integer.MIN_VALUE + 1) p = -100;
+        if (!(p > -1e9 && p < 1e9)) p = -100;
         return new double[] {p, slope};
     }
 
