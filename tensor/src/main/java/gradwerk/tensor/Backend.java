@@ -1,5 +1,6 @@
 package gradwerk.tensor;
 
+import gradwerk.tensor.nn.ConvLowering;
 import gradwerk.tensor.nn.GridPadding;
 import gradwerk.tensor.nn.Interpolation;
 import gradwerk.tensor.nn.Window2d;
@@ -89,6 +90,31 @@ public interface Backend {
      */
     default void col2im(Tensor columns, Window2d w, Tensor image) {
         throw notAvailable("col2im", this);
+    }
+
+    /**
+     * The convolution engine {@code out[n] = a · im2col(src[n]) + bias} (see {@link ConvLowering#unfoldProduct}):
+     * src [N,C,H,W], a [G,M,C/G·kh·kw], bias [G·M] or null, out [N,G·M,outH,outW]. The default builds it from
+     * im2col and matmul; a backend overrides it only to schedule the work differently.
+     */
+    default void convUnfoldProduct(Tensor src, Tensor a, Window2d w, Tensor bias, Tensor out) {
+        ConvLowering.unfoldProduct(this, src, a, w, bias, out, ConvLowering.SEQUENTIAL);
+    }
+
+    /**
+     * The convolution engine {@code out[n] += col2im(aᵀ · src[n])} (see {@link ConvLowering#foldProduct}): src
+     * [N,G·M,Hs,Ws], a [G,M,K], out [N,C,outH,outW] with C·kh·kw = G·K, already holding the bias or zeros.
+     */
+    default void convFoldProduct(Tensor src, Tensor a, Window2d w, Tensor out) {
+        ConvLowering.foldProduct(this, src, a, w, out, ConvLowering.SEQUENTIAL);
+    }
+
+    /**
+     * The convolution engine {@code gw += Σ_n dy[n] · im2col(x[n])ᵀ} (see {@link ConvLowering#unfoldWeightProduct}):
+     * dy [N,G·M,Hy,Wy], x [N,C,H,W], gw [G,M,C/G·kh·kw].
+     */
+    default void convUnfoldWeightProduct(Tensor dy, Tensor x, Window2d w, Tensor gw) {
+        ConvLowering.unfoldWeightProduct(this, dy, x, w, gw, ConvLowering.SEQUENTIAL);
     }
 
     /**

@@ -1,6 +1,7 @@
 package gradwerk.tensor.cpu;
 
 import gradwerk.tensor.Tensor;
+import gradwerk.tensor.nn.ConvLowering;
 import gradwerk.tensor.nn.GridPadding;
 import gradwerk.tensor.nn.Interpolation;
 import gradwerk.tensor.nn.Window2d;
@@ -16,6 +17,24 @@ public class CpuBackend extends ScalarBackend {
 
     // ================================================================ nn kernels (ConvKernels, PoolKernels,
     // SamplingKernels, NormKernels); each is tested against the reference in ScalarBackend/NnReference.
+
+    /** Convolution tasks (image, band) in contiguous chunks, one per core; each chunk runs its primitives inline. */
+    private static final ConvLowering.Tasks CORES = (count, body) -> Parallel.forRange(count, 1, body::run);
+
+    @Override
+    public void convUnfoldProduct(Tensor src, Tensor a, Window2d w, Tensor bias, Tensor out) {
+        ConvLowering.unfoldProduct(this, src, a, w, bias, out, CORES);
+    }
+
+    @Override
+    public void convFoldProduct(Tensor src, Tensor a, Window2d w, Tensor out) {
+        ConvLowering.foldProduct(this, src, a, w, out, CORES);
+    }
+
+    @Override
+    public void convUnfoldWeightProduct(Tensor dy, Tensor x, Window2d w, Tensor gw) {
+        ConvLowering.unfoldWeightProduct(this, dy, x, w, gw, CORES);
+    }
 
     @Override
     public void im2col(Tensor input, Window2d w, Tensor columns) { ConvKernels.im2col(input, w, columns); }

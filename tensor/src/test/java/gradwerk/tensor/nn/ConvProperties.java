@@ -3,6 +3,7 @@ package gradwerk.tensor.nn;
 import gradwerk.tensor.DType;
 import gradwerk.tensor.Generator;
 import gradwerk.tensor.Tensor;
+import gradwerk.tensor.cpu.Parallel;
 import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -75,6 +76,35 @@ class ConvProperties {
         assertEquals(dot(cx, c), dot(x, xc), 1e-9 * (1 + Math.abs(dot(cx, c))), "<im2col x, c> = <x, col2im c>");
     }
 
+    @Property(tries = 60)
+    void theThreeEnginesMatchTheReferenceOnAnyThreadCount(@ForAll long seed) {
+        Setup s = Setup.random(seed, 9);
+        int threads = Parallel.threads(), saved = ConvLowering.columnBudget;
+        try {
+            Parallel.setThreads(1 + (int) Math.floorMod(seed, 4));
+            ConvLowering.columnBudget = seed % 2 == 0 ? 20 : saved;
+            int g = s.groups, m = s.cout / g, k = s.cin / g * s.win.kh() * s.win.kw();
+            Tensor x = strided(randn(s.dt, seed, s.n, s.cin, s.h, s.w), s.layout), a = randn(s.dt, seed + 1, g, m, k);
+            Tensor b = s.bias ? randn(s.dt, seed + 2, s.cout) : null, dy = randn(s.dt, seed + 3, s.n, s.cout, s.oh(), s.ow());
+            Tensor[] out = new Tensor[2], in = new Tensor[2], gw = new Tensor[2];
+            for (int i = 0; i < 2; i++) {
+                var be = i == 0 ? REFERENCE : FAST;
+                out[i] = Tensor.zeros(s.dt, s.n, s.cout, s.oh(), s.ow());
+                be.convUnfoldProduct(x, a, s.win, b, out[i]);
+                in[i] = Tensor.ones(s.dt, s.n, s.cin, s.h, s.w);
+                be.convFoldProduct(dy, a, s.win, in[i]);
+                gw[i] = Tensor.ones(s.dt, g, m, k);
+                be.convUnfoldWeightProduct(dy, x, s.win, gw[i]);
+            }
+            assertClose(out[0], out[1], tol(s.dt) * 4, "unfold product " + s);
+            assertClose(in[0], in[1], tol(s.dt) * 4, "fold product " + s);
+            assertClose(gw[0], gw[1], tol(s.dt) * 10, "weight product " + s);
+        } finally {
+            Parallel.setThreads(threads);
+            ConvLowering.columnBudget = saved;
+        }
+    }
+
     // ---------------------------------------------------------------- conv2d
 
     /** conv2d by its definition: out[n,co,y,x] = b[co] + Σ x[n, g·Cg+ci, y·s-p+i·d, x·s-p+j·d] · w[co,ci,i,j]. */
@@ -106,13 +136,13 @@ class ConvProperties {
         Setup s = Setup.random(seed, 10);
         Tensor x = strided(randn(s.dt, seed, s.n, s.cin, s.h, s.w), s.layout);
         Tensor w = randn(s.dt, seed + 1, s.weightShape()), b = s.bias ? randn(s.dt, seed + 2, s.cout) : null;
-        int saved = Conv.columnBudget;
+        int saved = ConvLowering.columnBudget;
         try {
-            Conv.columnBudget = seed % 3 == 0 ? 7 : saved; // a tiny budget forces one band per output row
+            ConvLowering.columnBudget = seed % 3 == 0 ? 7 : saved; // a tiny budget forces one band per output row
             Tensor y = Conv.conv2d(x, w, b, s.stride(), s.padding(), s.dilation(), s.groups);
             assertClose(definition(x, w, b, s.win, s.groups), y, tol(s.dt) * 4, "conv2d " + s);
         } finally {
-            Conv.columnBudget = saved;
+            ConvLowering.columnBudget = saved;
         }
     }
 
@@ -123,9 +153,9 @@ class ConvProperties {
         Tensor x = randn(d, seed, s.n, s.cin, s.h, s.w), w = randn(d, seed + 1, s.weightShape());
         Tensor b = randn(d, seed + 2, s.cout);
         Tensor g = randn(d, seed + 3, s.n, s.cout, s.oh(), s.ow());
-        int saved = Conv.columnBudget;
+        int saved = ConvLowering.columnBudget;
         try {
-            Conv.columnBudget = seed % 2 == 0 ? 5 : saved;
+            ConvLowering.columnBudget = seed % 2 == 0 ? 5 : saved;
             Tensor gx = Conv.conv2dBackwardInput(g, w, x.shape(), s.stride(), s.padding(), s.dilation(), s.groups);
             Tensor gw = Conv.conv2dBackwardWeight(g, strided(x, seed), s.weightShape(), s.stride(), s.padding(),
                     s.dilation(), s.groups);
@@ -134,7 +164,7 @@ class ConvProperties {
             checkVjp(t -> Conv.conv2d(x, t, b, s.stride(), s.padding(), s.dilation(), s.groups), w, g, gw, "conv2d dw " + s);
             checkVjp(t -> Conv.conv2d(x, w, t, s.stride(), s.padding(), s.dilation(), s.groups), b, g, gb, "conv2d db " + s);
         } finally {
-            Conv.columnBudget = saved;
+            ConvLowering.columnBudget = saved;
         }
     }
 
@@ -187,13 +217,13 @@ class ConvProperties {
         Tensor x = strided(randn(s.dt, seed, s.n, s.cin, s.h, s.w), s.layout);
         Tensor w = randn(s.dt, seed + 1, s.cin, s.cout / s.groups, win.kh(), win.kw());
         Tensor b = s.bias ? randn(s.dt, seed + 2, s.cout) : null;
-        int saved = Conv.columnBudget;
+        int saved = ConvLowering.columnBudget;
         try {
-            Conv.columnBudget = seed % 3 == 0 ? 7 : saved;
+            ConvLowering.columnBudget = seed % 3 == 0 ? 7 : saved;
             Tensor y = Conv.convTranspose2d(x, w, b, s.stride(), s.padding(), op, s.groups, s.dilation());
             assertClose(transposeDefinition(x, w, b, win, s.groups, oh, ow), y, tol(s.dt) * 4, "convTranspose2d " + s);
         } finally {
-            Conv.columnBudget = saved;
+            ConvLowering.columnBudget = saved;
         }
     }
 
