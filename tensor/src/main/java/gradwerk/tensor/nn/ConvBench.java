@@ -16,7 +16,8 @@ import java.util.Locale;
  * java --add-modules jdk.incubator.vector -cp tensor/target/classes gradwerk.tensor.nn.ConvBench [reps] [warmup] [filter]
  * </pre>
  * FLOPs of one pass = 2·N·Cout·Hout·Wout·(Cin/groups)·kh·kw; forward+backward (input and weight gradients) counts
- * three passes. {@code filter} keeps only the shapes whose line contains it (e.g. {@code hw=16}).
+ * three passes; the input- and weight-gradient passes are also timed alone. {@code filter} keeps only the shapes
+ * whose line contains it (e.g. {@code hw=16}).
  */
 public final class ConvBench {
     private ConvBench() {}
@@ -31,7 +32,7 @@ public final class ConvBench {
 
     public static void main(String[] args) {
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 7;
-        int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         String filter = args.length > 2 ? args[2] : "";
         System.out.println("# gradwerk ConvBench: " + Simd.describe() + ", threads=" + Parallel.threads() + ", reps=" + reps
                 + " (median), warmup=" + warmup + ", column budget=" + ConvLowering.columnBudget);
@@ -46,15 +47,21 @@ public final class ConvBench {
             Tensor y = Conv.conv2d(x, w, b, one, pad, one, 1);
             Tensor gy = Tensor.randn(DType.FLOAT32, g, y.shape());
             double flops = 2.0 * n * cout * y.size(2) * y.size(3) * cin * k * k;
-            double fwd = median(reps, warmup, () -> Conv.conv2d(x, w, b, one, pad, one, 1));
-            double all = median(reps, warmup, () -> {
+            Runnable all = () -> {
                 Conv.conv2d(x, w, b, one, pad, one, 1);
                 Conv.conv2dBackwardInput(gy, w, x.shape(), one, pad, one, 1);
                 Conv.conv2dBackwardWeight(gy, x, w.shape(), one, pad, one, 1);
                 Conv.convBackwardBias(gy);
-            });
+            };
+            for (int i = 0; i < warmup; i++) all.run(); // every code path JIT-compiled before anything is timed
+            double fwd = median(reps, 1, () -> Conv.conv2d(x, w, b, one, pad, one, 1));
+            double both = median(reps, 1, all);
+            double bin = median(reps, 1, () -> Conv.conv2dBackwardInput(gy, w, x.shape(), one, pad, one, 1));
+            double bw = median(reps, 1, () -> Conv.conv2dBackwardWeight(gy, x, w.shape(), one, pad, one, 1));
             System.out.printf(Locale.ROOT, "conv2d fwd %s gflops=%.1f ms=%.2f%n", shape, flops / fwd / 1e9, fwd * 1e3);
-            System.out.printf(Locale.ROOT, "conv2d fwd+bwd %s gflops=%.1f ms=%.2f%n", shape, 3 * flops / all / 1e9, all * 1e3);
+            System.out.printf(Locale.ROOT, "conv2d fwd+bwd %s gflops=%.1f ms=%.2f%n", shape, 3 * flops / both / 1e9, both * 1e3);
+            System.out.printf(Locale.ROOT, "conv2d bwd-input %s gflops=%.1f ms=%.2f%n", shape, flops / bin / 1e9, bin * 1e3);
+            System.out.printf(Locale.ROOT, "conv2d bwd-weight %s gflops=%.1f ms=%.2f%n", shape, flops / bw / 1e9, bw * 1e3);
         }
     }
 
