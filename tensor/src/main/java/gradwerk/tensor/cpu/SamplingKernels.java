@@ -111,7 +111,14 @@ final class SamplingKernels {
     // ================================================================ grid_sample
 
     /**
-     * The taps of one row of output pixels: for pixel x and tap t (t < taps: 4 bilinear corners nw, ne, sw, se, or
+     * Output pixels per block. A grid's rows can be very short (deformable attention samples a handful of points
+     * per query: [N, queries, points, 2]), so the kernels walk the output pixels of a sample as one flat list
+     * (out[n, c] is contiguous over (y, x)) in blocks of this many, whatever the row length.
+     */
+    static final int PIXELS = 256;
+
+    /**
+     * The taps of a block of output pixels: for pixel x and tap t (t < taps: 4 bilinear corners nw, ne, sw, se, or
      * 1 nearest pixel) the offset into the input plane (-1 when outside the image, i.e. zero padding), the weight,
      * and the weight's derivative w.r.t. the pixel coordinates ix and iy. slopeX/slopeY are d(ix)/d(grid x) and
      * d(iy)/d(grid y): the unnormalisation factor, or 0 where border padding clamped the coordinate.
@@ -121,100 +128,142 @@ final class SamplingKernels {
         final boolean nearest, border, alignCorners;
         final int[] off;
         final double[] wt, dwx, dwy, slopeX, slopeY, coords;
+        /** Bilinear pixels whose four taps are all inside the image: the common case, gathered without tests. */
+        final boolean[] inside;
+        /** The weights as floats, for float32 images. */
+        final float[] wtf;
 
-        Taps(Interpolation mode, GridPadding padding, boolean alignCorners, int h, int w, int ow) {
+        Taps(Interpolation mode, GridPadding padding, boolean alignCorners, int h, int w) {
             this.nearest = mode == Interpolation.NEAREST;
             this.border = padding == GridPadding.BORDER;
             this.alignCorners = alignCorners;
             this.taps = nearest ? 1 : 4;
             this.h = h;
             this.w = w;
-            off = new int[taps * ow];
-            wt = new double[taps * ow];
-            dwx = new double[taps * ow];
-            dwy = new double[taps * ow];
-            slopeX = new double[ow];
-            slopeY = new double[ow];
-            coords = new double[2 * ow];
+            off = new int[taps * PIXELS];
+            wt = new double[taps * PIXELS];
+            dwx = new double[taps * PIXELS];
+            dwy = new double[taps * PIXELS];
+            slopeX = new double[PIXELS];
+            slopeY = new double[PIXELS];
+            coords = new double[2 * PIXELS];
+            inside = new boolean[PIXELS];
+            wtf = new float[taps * PIXELS];
         }
 
-        /** Loads grid row (n, y) of a contiguous grid [N,outH,outW,2] into {@link #coords}. */
-        void load(Tensor grid, int n, int y) {
-            int ow = slopeX.length, at = grid.offset() + (n * grid.size(1) + y) * ow * 2;
+        /** Loads the (x, y) of pixels [p0, p0+len) of sample n from a contiguous grid [N,outH,outW,2]. */
+        void load(Tensor grid, int n, int p0, int len) {
+            int at = grid.offset() + (n * grid.size(1) * grid.size(2) + p0) * 2;
             if (grid.dtype() == DType.FLOAT32) {
                 float[] g = CpuStorage.floats(grid);
-                for (int i = 0; i < 2 * ow; i++) coords[i] = g[at + i];
-            } else System.arraycopy(CpuStorage.doubles(grid), at, coords, 0, 2 * ow);
+                for (int i = 0; i < 2 * len; i++) coords[i] = g[at + i];
+            } else System.arraycopy(CpuStorage.doubles(grid), at, coords, 0, 2 * len);
         }
 
-        /** Pixel coordinate of a normalised one; stores the chain-rule slope in slope[x]. */
-        private double source(double coord, int size, double[] slope, int x) {
-            double p = alignCorners ? (coord + 1) / 2 * (size - 1) : ((coord + 1) * size - 1) / 2;
-            slope[x] = alignCorners ? (size - 1) / 2.0 : size / 2.0;
-            if (border) {
-                if (p <= 0) { p = 0; slope[x] = 0; }
-                else if (p >= size - 1) { p = size - 1; slope[x] = 0; }
-            }
-            // NaN or far outside: a coordinate that is surely outside the image (PyTorch's safe_downgrade_to_int_range)
-            if (!(p > -1e9 && p < 1e9)) p = -100;
-            return p;
-        }
-
-        /** Computes every tap of the loaded row. */
-        void compute() {
-            int ow = slopeX.length;
-            for (int x = 0; x < ow; x++) {
-                double ix = source(coords[2 * x], w, slopeX, x), iy = source(coords[2 * x + 1], h, slopeY, x);
+        /**
+         * Computes the taps of the first len loaded pixels, and with {@code derivatives} also dwx/dwy. The pixel
+         * coordinate {@code (x+1)/2·(size-1)} (aligned) or {@code ((x+1)·size - 1)/2} is computed as
+         * {@code (x+1)·slope - shift}, which rounds identically (the halving is exact).
+         */
+        void compute(int len, boolean derivatives) {
+            double sx = alignCorners ? (w - 1) / 2.0 : w / 2.0, sy = alignCorners ? (h - 1) / 2.0 : h / 2.0;
+            double shift = alignCorners ? 0 : 0.5;
+            for (int x = 0; x < len; x++) {
+                double ix = (coords[2 * x] + 1) * sx - shift, iy = (coords[2 * x + 1] + 1) * sy - shift;
+                double gx = sx, gy = sy;
+                if (border) { // clamp into the image; a clamped coordinate does not move the output (slope 0)
+                    if (ix <= 0) { ix = 0; gx = 0; } else if (ix >= w - 1) { ix = w - 1; gx = 0; }
+                    if (iy <= 0) { iy = 0; gy = 0; } else if (iy >= h - 1) { iy = h - 1; gy = 0; }
+                }
+                // NaN or far outside: a coordinate surely outside the image (PyTorch's safe_downgrade_to_int_range)
+                if (!(ix > -1e9 && ix < 1e9)) ix = -100;
+                if (!(iy > -1e9 && iy < 1e9)) iy = -100;
+                slopeX[x] = gx;
+                slopeY[x] = gy;
                 if (nearest) {
                     int cx = (int) Math.rint(ix), cy = (int) Math.rint(iy); // round half to even, like nearbyint
                     off[x] = cx >= 0 && cx < w && cy >= 0 && cy < h ? cy * w + cx : -1;
                     wt[x] = 1;
+                    wtf[x] = 1;
                     continue;
                 }
-                int x0 = (int) Math.floor(ix), y0 = (int) Math.floor(iy);
+                int x0 = (int) Math.floor(ix), y0 = (int) Math.floor(iy), t = 4 * x;
                 double fx = ix - x0, fy = iy - y0;
-                int t = 4 * x;
-                set(t, x0, y0, (1 - fx) * (1 - fy), -(1 - fy), -(1 - fx));     // nw
-                set(t + 1, x0 + 1, y0, fx * (1 - fy), 1 - fy, -fx);            // ne
-                set(t + 2, x0, y0 + 1, (1 - fx) * fy, -fy, 1 - fx);            // sw
-                set(t + 3, x0 + 1, y0 + 1, fx * fy, fy, fx);                   // se
+                boolean left = x0 >= 0 && x0 < w, right = x0 + 1 >= 0 && x0 + 1 < w;
+                boolean top = y0 >= 0 && y0 < h, bottom = y0 + 1 >= 0 && y0 + 1 < h;
+                int o = y0 * w + x0;
+                off[t] = left && top ? o : -1;                   // nw
+                off[t + 1] = right && top ? o + 1 : -1;          // ne
+                off[t + 2] = left && bottom ? o + w : -1;        // sw
+                off[t + 3] = right && bottom ? o + w + 1 : -1;   // se
+                inside[x] = left && right && top && bottom;
+                wt[t] = (1 - fx) * (1 - fy);
+                wt[t + 1] = fx * (1 - fy);
+                wt[t + 2] = (1 - fx) * fy;
+                wt[t + 3] = fx * fy;
+                for (int u = t; u < t + 4; u++) wtf[u] = (float) wt[u];
+                if (derivatives) { // d weight / d ix and d weight / d iy
+                    dwx[t] = -(1 - fy);
+                    dwx[t + 1] = 1 - fy;
+                    dwx[t + 2] = -fy;
+                    dwx[t + 3] = fy;
+                    dwy[t] = -(1 - fx);
+                    dwy[t + 1] = -fx;
+                    dwy[t + 2] = 1 - fx;
+                    dwy[t + 3] = fx;
+                }
             }
         }
 
-        private void set(int t, int cx, int cy, double weight, double dx, double dy) {
-            off[t] = cx >= 0 && cx < w && cy >= 0 && cy < h ? cy * w + cx : -1;
-            wt[t] = weight;
-            dwx[t] = dx;
-            dwy[t] = dy;
+        /** out[ob + x] = sum of the taps of pixel x read from in[ib + ...], for x < len. */
+        void gather(float[] in, int ib, float[] out, int ob, int len) {
+            int[] off = this.off;
+            float[] wt = wtf;
+            boolean[] inside = this.inside;
+            int taps = this.taps, w = this.w;
+            if (nearest) {
+                for (int x = 0; x < len; x++) out[ob + x] = off[x] >= 0 ? in[ib + off[x]] : 0f;
+                return;
+            }
+            for (int x = 0, t = 0; x < len; x++, t += 4) {
+                if (inside[x]) { // nw, ne, sw, se are o, o+1, o+w, o+w+1
+                    int o = ib + off[t];
+                    out[ob + x] = wt[t] * in[o] + wt[t + 1] * in[o + 1] + wt[t + 2] * in[o + w] + wt[t + 3] * in[o + w + 1];
+                    continue;
+                }
+                float acc = 0;
+                for (int u = t; u < t + taps; u++) if (off[u] >= 0) acc += wt[u] * in[ib + off[u]];
+                out[ob + x] = acc;
+            }
+        }
+
+        void gather(double[] in, int ib, double[] out, int ob, int len) {
+            for (int x = 0, t = 0; x < len; x++) {
+                double acc = 0;
+                for (int e = t + taps; t < e; t++) if (off[t] >= 0) acc += wt[t] * in[ib + off[t]];
+                out[ob + x] = acc;
+            }
         }
     }
 
     static void gridSample2d(Tensor input, Tensor grid, Interpolation mode, GridPadding padding, boolean alignCorners,
                              Tensor out) {
         Tensor in = input.contiguous(), gr = grid.contiguous();
-        int n0 = in.size(0), c0 = in.size(1), h = in.size(2), wd = in.size(3), oh = gr.size(1), ow = gr.size(2);
-        int hw = h * wd, ohw = oh * ow, io = in.offset();
+        int n0 = in.size(0), c0 = in.size(1), h = in.size(2), wd = in.size(3), ohw = gr.size(1) * gr.size(2);
+        int hw = h * wd, io = in.offset(), blocks = Math.ceilDiv(ohw, PIXELS);
         boolean f32 = in.dtype() == DType.FLOAT32;
         float[] fi = f32 ? CpuStorage.floats(in) : null, fo = f32 ? CpuStorage.floats(out) : null;
         double[] di = f32 ? null : CpuStorage.doubles(in), dout = f32 ? null : CpuStorage.doubles(out);
-        Parallel.forRange(n0 * oh, Math.max(1, 8192 / Math.max(1, c0 * ow)), (r0, r1) -> {
-            Taps tp = new Taps(mode, padding, alignCorners, h, wd, ow);
-            int k = tp.taps;
+        Parallel.forRange(n0 * blocks, Math.max(1, 16384 / (c0 * PIXELS)), (r0, r1) -> {
+            Taps tp = new Taps(mode, padding, alignCorners, h, wd);
             for (int r = r0; r < r1; r++) {
-                int n = r / oh, y = r % oh;
-                tp.load(gr, n, y);
-                tp.compute();
+                int n = r / blocks, p0 = r % blocks * PIXELS, len = Math.min(PIXELS, ohw - p0);
+                tp.load(gr, n, p0, len);
+                tp.compute(len, false);
                 for (int c = 0; c < c0; c++) {
-                    int ib = io + (n * c0 + c) * hw, ob = (n * c0 + c) * ohw + y * ow;
-                    for (int x = 0; x < ow; x++) {
-                        double acc = 0;
-                        for (int t = k * x; t < k * x + k; t++) {
-                            int o = tp.off[t];
-                            if (o >= 0) acc += tp.wt[t] * (f32 ? fi[ib + o] : di[ib + o]);
-                        }
-                        if (f32) fo[ob + x] = (float) acc;
-                        else dout[ob + x] = acc;
-                    }
+                    int ib = io + (n * c0 + c) * hw, ob = (n * c0 + c) * ohw + p0;
+                    if (f32) tp.gather(fi, ib, fo, ob, len);
+                    else tp.gather(di, ib, dout, ob, len);
                 }
             }
         });
@@ -223,8 +272,8 @@ final class SamplingKernels {
     static void gridSample2dBackward(Tensor gradOut, Tensor input, Tensor grid, Interpolation mode,
                                      GridPadding padding, boolean alignCorners, Tensor gradInput, Tensor gradGrid) {
         Tensor in = input.contiguous(), gr = grid.contiguous(), g = gradOut.contiguous();
-        int n0 = in.size(0), c0 = in.size(1), h = in.size(2), wd = in.size(3), oh = gr.size(1), ow = gr.size(2);
-        int hw = h * wd, ohw = oh * ow, io = in.offset(), go = g.offset();
+        int n0 = in.size(0), c0 = in.size(1), h = in.size(2), wd = in.size(3), ohw = gr.size(1) * gr.size(2);
+        int hw = h * wd, io = in.offset(), go = g.offset();
         boolean f32 = in.dtype() == DType.FLOAT32, wantGrid = gradGrid != null && mode == Interpolation.BILINEAR;
         float[] fi = f32 ? CpuStorage.floats(in) : null, fg = f32 ? CpuStorage.floats(g) : null;
         double[] di = f32 ? null : CpuStorage.doubles(in), dg = f32 ? null : CpuStorage.doubles(g);
@@ -234,24 +283,41 @@ final class SamplingKernels {
         int blocks = n0 >= Parallel.threads() ? 1 : Math.max(1, Math.min(c0, Math.ceilDiv(Parallel.threads(), Math.max(1, n0))));
         double[][] gridSums = new double[blocks][wantGrid ? n0 * ohw * 2 : 0];
         Parallel.forRange(n0 * blocks, 1, (t0, t1) -> {
-            Taps tp = new Taps(mode, padding, alignCorners, h, wd, ow);
+            Taps tp = new Taps(mode, padding, alignCorners, h, wd);
             int k = tp.taps;
-            double[] gx = new double[ow], gy = new double[ow];
+            double[] gx = new double[PIXELS], gy = new double[PIXELS];
             for (int task = t0; task < t1; task++) {
                 int n = task / blocks, b = task % blocks;
                 int cA = (int) ((long) c0 * b / blocks), cB = (int) ((long) c0 * (b + 1) / blocks);
                 if (fgi != null) Arrays.fill(fgi, (n * c0 + cA) * hw, (n * c0 + cB) * hw, 0f);
                 if (dgi != null) Arrays.fill(dgi, (n * c0 + cA) * hw, (n * c0 + cB) * hw, 0.0);
                 double[] sums = gridSums[b];
-                for (int y = 0; y < oh; y++) {
-                    tp.load(gr, n, y);
-                    tp.compute();
+                for (int p0 = 0; p0 < ohw; p0 += PIXELS) {
+                    int len = Math.min(PIXELS, ohw - p0);
+                    tp.load(gr, n, p0, len);
+                    tp.compute(len, wantGrid);
                     Arrays.fill(gx, 0);
                     Arrays.fill(gy, 0);
                     for (int c = cA; c < cB; c++) {
-                        int ib = (n * c0 + c) * hw, gb = go + (n * c0 + c) * ohw + y * ow;
-                        for (int x = 0; x < ow; x++) {
+                        int ib = (n * c0 + c) * hw, gb = go + (n * c0 + c) * ohw + p0;
+                        for (int x = 0; x < len; x++) {
                             double gv = f32 ? fg[gb + x] : dg[gb + x];
+                            if (f32 && k == 4 && tp.inside[x]) { // the common case: four taps inside, no tests
+                                int t = 4 * x, o = ib + tp.off[t];
+                                float g1 = (float) gv;
+                                if (fgi != null) {
+                                    fgi[o] += tp.wtf[t] * g1;
+                                    fgi[o + 1] += tp.wtf[t + 1] * g1;
+                                    fgi[o + wd] += tp.wtf[t + 2] * g1;
+                                    fgi[o + wd + 1] += tp.wtf[t + 3] * g1;
+                                }
+                                if (wantGrid) {
+                                    float nw = fi[io + o], ne = fi[io + o + 1], sw = fi[io + o + wd], se = fi[io + o + wd + 1];
+                                    gx[x] += gv * (tp.dwx[t] * nw + tp.dwx[t + 1] * ne + tp.dwx[t + 2] * sw + tp.dwx[t + 3] * se);
+                                    gy[x] += gv * (tp.dwy[t] * nw + tp.dwy[t + 1] * ne + tp.dwy[t + 2] * sw + tp.dwy[t + 3] * se);
+                                }
+                                continue;
+                            }
                             for (int t = k * x; t < k * x + k; t++) {
                                 int o = tp.off[t];
                                 if (o < 0) continue;
@@ -266,9 +332,9 @@ final class SamplingKernels {
                         }
                     }
                     if (wantGrid)
-                        for (int x = 0; x < ow; x++) {
-                            sums[2 * ((n * oh + y) * ow + x)] = gx[x] * tp.slopeX[x];
-                            sums[2 * ((n * oh + y) * ow + x) + 1] = gy[x] * tp.slopeY[x];
+                        for (int x = 0; x < len; x++) {
+                            sums[2 * (n * ohw + p0 + x)] = gx[x] * tp.slopeX[x];
+                            sums[2 * (n * ohw + p0 + x) + 1] = gy[x] * tp.slopeY[x];
                         }
                 }
             }
