@@ -68,9 +68,10 @@ public interface Backend {
     // except where a method says otherwise). Images are NCHW. A backend that lacks one of them fails with a
     // message naming the op; the scalar reference (cpu.NnReference) is the definition every device is tested against.
 
-    /** The exception every nn primitive throws on a backend that does not implement it. */
+    /** The exception every nn primitive throws on a backend that does not implement it ("opencl" for OpenClBackend). */
     private static IllegalStateException notAvailable(String op, Backend backend) {
-        return new IllegalStateException(op + ": not available on the " + backend.getClass().getSimpleName() + " backend");
+        String name = backend.getClass().getSimpleName().replaceFirst("Backend$", "").toLowerCase(java.util.Locale.ROOT);
+        return new IllegalStateException(op + ": not available on the " + name + " backend");
     }
 
     /**

@@ -279,6 +279,32 @@ class ConvProperties {
     }
 
     @Test
+    void aBackendWithoutTheNnPrimitivesSaysSo() {
+        gradwerk.tensor.Backend bare = new gradwerk.tensor.Backend() { // only the core primitives, as a new device starts
+            public gradwerk.tensor.Storage allocate(DType d, int n) { return REFERENCE.allocate(d, n); }
+            public gradwerk.tensor.Storage upload(float[] d) { return REFERENCE.upload(d); }
+            public gradwerk.tensor.Storage upload(double[] d) { return REFERENCE.upload(d); }
+            public void download(Tensor s, float[] d) { REFERENCE.download(s, d); }
+            public void download(Tensor s, double[] d) { REFERENCE.download(s, d); }
+            public void map(gradwerk.tensor.UnaryOp op, double p, double q, Tensor a, Tensor o) { REFERENCE.map(op, p, q, a, o); }
+            public void zip(gradwerk.tensor.BinaryOp op, Tensor a, Tensor b, Tensor o) { REFERENCE.zip(op, a, b, o); }
+            public void where(Tensor c, Tensor a, Tensor b, Tensor o) { REFERENCE.where(c, a, b, o); }
+            public void copy(Tensor s, Tensor o) { REFERENCE.copy(s, o); }
+            public void fill(Tensor o, double v) { REFERENCE.fill(o, v); }
+            public void reduce(gradwerk.tensor.ReduceOp op, Tensor a, int r, Tensor o) { REFERENCE.reduce(op, a, r, o); }
+            public void matmul(Tensor a, Tensor b, Tensor o, boolean acc) { REFERENCE.matmul(a, b, o, acc); }
+            public void softmax(Tensor a, Tensor o, boolean log) { REFERENCE.softmax(a, o, log); }
+        };
+        var e = assertThrows(IllegalStateException.class,
+                () -> bare.im2col(Tensor.zeros(1, 3, 3), Window2d.square(3, 1, 1, 1), Tensor.zeros(9, 3, 3)));
+        assertTrue(e.getMessage().startsWith("im2col: not available on the "), e.getMessage());
+        // the convolution engines have defaults built on im2col, so they fail the same way
+        e = assertThrows(IllegalStateException.class, () -> bare.convUnfoldProduct(Tensor.zeros(1, 1, 3, 3),
+                Tensor.zeros(1, 1, 9), Window2d.square(3, 1, 1, 1), null, Tensor.zeros(1, 1, 3, 3)));
+        assertTrue(e.getMessage().startsWith("im2col: not available"), e.getMessage());
+    }
+
+    @Test
     void errorsNameTheOpAndTheShapes() {
         Tensor x = Tensor.zeros(2, 3, 8, 8);
         var e = assertThrows(IllegalArgumentException.class, () -> Conv.conv2d(x, Tensor.zeros(16, 4, 3, 3)));
