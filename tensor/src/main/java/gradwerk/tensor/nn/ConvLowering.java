@@ -28,9 +28,12 @@ public final class ConvLowering {
 
     /**
      * Most elements in one column buffer (system property {@code gradwerk.conv.columnBudget}); an image whose
-     * columns are larger is processed in bands of output rows. Not final so that tests can force banding.
+     * columns are larger is processed in bands of output rows. 2^20 (4 MB of float32 per thread) keeps whole
+     * images for deep layers (256 channels at 16×16: one GEMM with N = 256) and bands of ~28 rows for the wide ones
+     * (16 channels at 256×256); in ConvBench 2^17 and 2^16 were clearly slower, 2^19 to 2^22 within noise of each
+     * other, and no banding at all (38 MB buffers) was slower again. Not final so that tests can force banding.
      */
-    static int columnBudget = Integer.getInteger("gradwerk.conv.columnBudget", 1 << 17);
+    static int columnBudget = Integer.getInteger("gradwerk.conv.columnBudget", 1 << 20);
 
     /** Runs tasks [0, count) as contiguous chunks {@code body.run(from, to)}, in any order, possibly concurrently. */
     @FunctionalInterface
