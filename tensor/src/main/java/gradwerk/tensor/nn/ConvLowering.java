@@ -129,19 +129,26 @@ public final class ConvLowering {
         int n = xs.size(0), hy = d.size(2), wy = d.size(3), g = gw.size(0), m = gw.size(1), k = gw.size(2);
         int bandRows = bandRows(xs, win, hy, wy), bands = Math.ceilDiv(hy, bandRows);
         int count = n * bands;
+        // Both operands have the long pixel axis as their inner dim, so one of them is read transposed. With few
+        // output channels (m) and many columns (k) it is faster to compute gwᵀ = columns · dyᵀ (then the GEMM's
+        // wide operand is read along its rows), measured 2x for 16 channels with a 3x3 kernel.
+        boolean transposed = k >= m;
         tasks.run(count, (t0, t1) -> {
             Columns cols = new Columns(be, xs, win, hy, wy, bandRows);
-            boolean all = t0 == 0 && t1 == count;
-            Tensor acc = all ? gw : new Tensor(be.allocate(gw.dtype(), g * m * k), g, m, k);
+            boolean direct = t0 == 0 && t1 == count && !transposed; // one chunk can add straight into gw
+            Tensor acc = direct ? gw : transposed ? new Tensor(be.allocate(gw.dtype(), g * k * m), g, k, m)
+                    : new Tensor(be.allocate(gw.dtype(), g * m * k), g, m, k);
             for (int t = t0; t < t1; t++) {
                 int i = t / bands, r0 = t % bands * bandRows, rows = Math.min(bandRows, hy - r0);
                 Tensor img = xs.select(0, i);
                 if (!cols.pointwise && band(win, r0, rows, img.size(1)).inRows == 0) continue; // all padding: adds 0
                 Tensor c = cols.unfold(img, r0, rows).view(g, k, rows * wy);
-                be.matmul(d.select(0, i).narrow(1, r0, rows).view(g, m, rows * wy), c.transpose(1, 2), acc, true);
+                Tensor dyBand = d.select(0, i).narrow(1, r0, rows).view(g, m, rows * wy);
+                if (transposed) be.matmul(c, dyBand.transpose(1, 2), acc, true);
+                else be.matmul(dyBand, c.transpose(1, 2), acc, true);
             }
-            if (!all) synchronized (gw) { // a few KB per chunk: adding the partial sums under a lock is cheap
-                be.zip(BinaryOp.ADD, gw, acc, gw);
+            if (!direct) synchronized (gw) { // a few KB per chunk: adding the partial sums under a lock is cheap
+                be.zip(BinaryOp.ADD, gw, transposed ? acc.transpose(1, 2) : acc, gw);
             }
         });
     }
