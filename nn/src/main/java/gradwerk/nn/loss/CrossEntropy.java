@@ -1,0 +1,123 @@
+package gradwerk.nn.loss;
+
+import gradwerk.autograd.GradCheck.Problem;
+import gradwerk.autograd.Node;
+import gradwerk.autograd.OpFamily;
+import gradwerk.autograd.OpRegistry.Entry;
+import gradwerk.autograd.Sampler;
+import gradwerk.autograd.Variable;
+import gradwerk.tensor.Shape;
+import gradwerk.tensor.Tensor;
+
+import java.util.List;
+
+import static gradwerk.autograd.VjpRule.grads;
+
+/**
+ * Cross-entropy between logits [B, C, *] and class-index targets [B, *] (PyTorch's {@code F.cross_entropy}), as ONE
+ * fused op: the forward pass is a log-softmax (numerically stable: log-sum-exp with the row maximum subtracted)
+ * and a weighted pick of the target's log-probability; the backward pass is the well-known closed form instead of
+ * going back through log-softmax, mask and sums.
+ *
+ * <p>With {@code coef = onehot(target) · weight[class]} (zero on ignored pixels) and {@code w_i = Σ_c coef_ic}:
+ * <pre>
+ *   loss_i = -Σ_c coef_ic · log softmax(x_i)_c              (= -weight[t_i] · log p_i[t_i])
+ *   ∂loss_i/∂x_ij = w_i · softmax(x_i)_j - coef_ij          ("softmax minus one-hot", weighted)
+ * </pre>
+ * MEAN divides the sum by {@code Σ_i w_i}, PyTorch's weighted mean (so with class weights it is not the plain
+ * mean of the per-pixel losses; if every pixel is ignored it is 0/0 = NaN, as in PyTorch). The rule is written
+ * with Variable ops, so the op can be differentiated twice.
+ */
+public final class CrossEntropy implements OpFamily {
+    /** PyTorch's default ignore index: never a class, so nothing is ignored unless targets use it. */
+    public static final int DEFAULT_IGNORE = -100;
+
+    public CrossEntropy() {}
+
+    /** Mean cross-entropy, no class weights. */
+    public static Variable crossEntropy(Variable logits, Tensor target) {
+        return crossEntropy(logits, target, null, DEFAULT_IGNORE, Reduction.MEAN);
+    }
+
+    /**
+     * @param logits      [B, C] or [B, C, d1, ...], unnormalised scores
+     * @param target      [B] or [B, d1, ...], class indices 0..C-1 (or the ignore index), any float dtype
+     * @param weight      per-class weights [C], or null
+     * @param ignoreIndex targets equal to it contribute nothing (not to the loss, nor to MEAN's denominator)
+     */
+    public static Variable crossEntropy(Variable logits, Tensor target, Tensor weight, int ignoreIndex,
+                                        Reduction reduction) {
+        String op = "crossEntropy";
+        int[] shape = logits.shape();
+        Tensor x = logits.value();
+        Tensor coef = Targets.oneHot(op, shape, target, ignoreIndex, x);
+        int c = shape[1];
+        if (weight != null) {
+            if (!weight.hasShape(c))
+                throw new IllegalArgumentException(op + ": weight " + Shape.str(weight.shape()) + " must have shape ["
+                        + c + "] for input " + Shape.str(shape));
+            coef = coef.mul(weight.to(x.dtype()).to(x.device()).view(Targets.channelShape(shape.length, c)));
+        }
+        int[] channel = {1};
+        Tensor perElement = x.logSoftmax(1).mul(coef).sum(channel, false).neg();   // [B, *]
+        Tensor w = coef.sum(channel, false);                                        // w_i, [B, *]
+        double denominator = reduction == Reduction.MEAN ? w.sum().item() : 1;
+        Tensor out = switch (reduction) {
+            case NONE -> perElement;
+            case SUM -> perElement.sum();
+            case MEAN -> perElement.sum().div(denominator);
+        };
+        Tensor savedCoef = coef, savedW = w.unsqueeze(1);
+        return Node.record(op, out, (n, g) -> {
+            Variable scale = switch (reduction) {   // d loss / d loss_i, broadcastable over [B, C, *]
+                case NONE -> g.unsqueeze(1);
+                case SUM -> g;
+                case MEAN -> g.div(denominator);
+            };
+            Variable p = n.input(0).softmax(1);
+            return grads(p.mul(savedW).sub(savedCoef).mul(scale));
+        }, logits);
+    }
+
+    /**
+     * The same loss composed from autograd ops (log-softmax, mask, sums); slower, kept as the reference the fused
+     * op is tested against.
+     */
+    public static Variable composed(Variable logits, Tensor target, Tensor weight, int ignoreIndex, Reduction reduction) {
+        int[] shape = logits.shape();
+        Tensor coef = Targets.oneHot("crossEntropy", shape, target, ignoreIndex, logits.value());
+        if (weight != null)
+            coef = coef.mul(weight.to(logits.dtype()).view(Targets.channelShape(shape.length, shape[1])));
+        Variable perElement = logits.logSoftmax(1).mul(coef).sum(new int[] {1}, false).neg();
+        return switch (reduction) {
+            case NONE -> perElement;
+            case SUM -> perElement.sum();
+            case MEAN -> perElement.sum().div(coef.sum().item());
+        };
+    }
+
+    // ---------------------------------------------------------------- registry: gradient check cases
+
+    @Override
+    public List<Entry> ops() {
+        return List.of(Entry.of("crossEntropy",
+                s -> problem(s, false, false), s -> problem(s, true, false), s -> problem(s, s.coin(), true)));
+    }
+
+    /** Random [B,C] or [B,C,H,W] logits, targets with some ignored pixels, optional class weights, any reduction. */
+    private static Problem problem(Sampler s, boolean spatial, boolean ignoreAClass) {
+        int b = s.between(1, 3), c = s.between(2, 4);
+        int[] shape = spatial ? new int[] {b, c, s.between(1, 3), s.between(1, 3)} : new int[] {b, c};
+        int[] tShape = spatial ? new int[] {b, shape[2], shape[3]} : new int[] {b};
+        int ignore = ignoreAClass ? s.nextInt(c) : DEFAULT_IGNORE;
+        double[] t = new double[Shape.numel(tShape)];
+        for (int i = 0; i < t.length; i++) t[i] = s.nextInt(5) == 0 ? ignore : s.nextInt(c);
+        t[0] = ignore == 0 ? 1 : 0; // at least one pixel counts
+        Tensor target = Tensor.of(t, tShape);
+        Tensor weight = s.coin() ? s.uniform(0.5, 2, c).contiguous() : null;
+        Reduction r = Reduction.values()[s.nextInt(3)];
+        String label = "crossEntropy " + Shape.str(shape) + " " + r + (weight != null ? ", class weights" : "")
+                + (ignoreAClass ? ", ignoring class " + ignore : ", some ignored");
+        return Problem.of(label, v -> crossEntropy(v[0], target, weight, ignore, r), s.normal(shape));
+    }
+}
