@@ -1,6 +1,7 @@
 package gradwerk.nn.loss;
 
 import gradwerk.autograd.GradCheck.Problem;
+import gradwerk.autograd.NoGrad;
 import gradwerk.autograd.Node;
 import gradwerk.autograd.OpFamily;
 import gradwerk.autograd.OpRegistry.Entry;
@@ -15,9 +16,11 @@ import static gradwerk.autograd.VjpRule.grads;
 
 /**
  * Cross-entropy between logits [B, C, *] and class-index targets [B, *] (PyTorch's {@code F.cross_entropy}), as ONE
- * fused op: the forward pass is a log-softmax (numerically stable: log-sum-exp with the row maximum subtracted)
- * and a weighted pick of the target's log-probability; the backward pass is the well-known closed form instead of
- * going back through log-softmax, mask and sums.
+ * fused op: a log-softmax (numerically stable: log-sum-exp with the row maximum subtracted) and a weighted pick of
+ * the target's log-probability, differentiated by the well-known closed form instead of going back through
+ * log-softmax, mask and sums. On the CPU, {@link CrossEntropyKernel} computes the loss and its gradient in one
+ * sweep during the forward pass, so backward is (at most) one multiplication; elsewhere the same formulas run as
+ * tensor ops.
  *
  * <p>With {@code coef = onehot(target) · weight[class]} (zero on ignored pixels) and {@code w_i = Σ_c coef_ic}:
  * <pre>
@@ -25,8 +28,9 @@ import static gradwerk.autograd.VjpRule.grads;
  *   ∂loss_i/∂x_ij = w_i · softmax(x_i)_j - coef_ij          ("softmax minus one-hot", weighted)
  * </pre>
  * MEAN divides the sum by {@code Σ_i w_i}, PyTorch's weighted mean (so with class weights it is not the plain
- * mean of the per-pixel losses; if every pixel is ignored it is 0/0 = NaN, as in PyTorch). The rule is written
- * with Variable ops, so the op can be differentiated twice.
+ * mean of the per-pixel losses; if every pixel is ignored it is 0/0 = NaN, as in PyTorch). When the backward pass
+ * is itself recorded (a gradient of a gradient), the rule switches to the closed form in Variable ops, so the op
+ * can be differentiated twice.
  */
 public final class CrossEntropy implements OpFamily {
     /** PyTorch's default ignore index: never a class, so nothing is ignored unless targets use it. */
@@ -49,34 +53,66 @@ public final class CrossEntropy implements OpFamily {
                                         Reduction reduction) {
         String op = "crossEntropy";
         int[] shape = logits.shape();
+        if (shape.length >= 2 && weight != null && !weight.hasShape(shape[1]))
+            throw new IllegalArgumentException(op + ": weight " + Shape.str(weight.shape()) + " must have shape ["
+                    + shape[1] + "] for input " + Shape.str(shape));
+        if (!CrossEntropyKernel.applies(logits.value())) return viaTensorOps(logits, target, weight, ignoreIndex, reduction);
+        double[] t = Targets.indices(op, shape, target, ignoreIndex);
+        Tensor x = logits.value().contiguous();
+        CrossEntropyKernel.Result r = CrossEntropyKernel.run(x, t, weight == null ? null : weight.toDoubleArray(),
+                ignoreIndex, reduction == Reduction.MEAN);
+        double sum = 0;
+        for (double v : r.losses()) sum += v;
+        Tensor out = switch (reduction) {
+            case NONE -> Tensor.of(r.losses(), target.shape()).to(x.dtype());
+            case SUM -> x.newFull(sum);
+            case MEAN -> x.newFull(sum / r.weightSum());
+        };
+        Tensor grad = r.grad();
+        int[] tShape = target.shape();
+        return Node.record(op, out, (n, g) -> {
+            if (NoGrad.isGradEnabled()) { // the backward pass is being recorded: use the differentiable formula
+                Tensor tt = Tensor.of(t, tShape);
+                return grads(closedForm(n.input(0), g, coefficients(shape, tt, weight, ignoreIndex, x), reduction, r.weightSum()));
+            }
+            if (reduction == Reduction.NONE) return grads(Variable.constant(grad.mul(g.value().unsqueeze(1))));
+            double s = g.item();
+            return grads(Variable.constant(s == 1 ? grad : grad.mul(s)));
+        }, logits);
+    }
+
+    /** {@code onehot(target) · weight[class]}, zero on ignored pixels: [B, C, *] like the logits. */
+    private static Tensor coefficients(int[] shape, Tensor target, Tensor weight, int ignoreIndex, Tensor like) {
+        Tensor coef = Targets.oneHot("crossEntropy", shape, target, ignoreIndex, like);
+        if (weight == null) return coef;
+        return coef.mul(weight.to(like.dtype()).to(like.device()).view(Targets.channelShape(shape.length, shape[1])));
+    }
+
+    /** {@code (softmax(x)·w - coef) · scale} in Variable ops (differentiable again), w = Σ_c coef. */
+    private static Variable closedForm(Variable x, Variable g, Tensor coef, Reduction reduction, double denominator) {
+        Variable scale = switch (reduction) {   // d loss / d loss_i, broadcastable over [B, C, *]
+            case NONE -> g.unsqueeze(1);
+            case SUM -> g;
+            case MEAN -> g.div(denominator);
+        };
+        Tensor w = coef.sum(new int[] {1}, true);
+        return x.softmax(1).mul(w).sub(coef).mul(scale);
+    }
+
+    /** The same op on devices without the CPU kernel: the closed form with tensor ops (one-hot by comparison). */
+    static Variable viaTensorOps(Variable logits, Tensor target, Tensor weight, int ignoreIndex, Reduction reduction) {
+        int[] shape = logits.shape();
         Tensor x = logits.value();
-        Tensor coef = Targets.oneHot(op, shape, target, ignoreIndex, x);
-        int c = shape[1];
-        if (weight != null) {
-            if (!weight.hasShape(c))
-                throw new IllegalArgumentException(op + ": weight " + Shape.str(weight.shape()) + " must have shape ["
-                        + c + "] for input " + Shape.str(shape));
-            coef = coef.mul(weight.to(x.dtype()).to(x.device()).view(Targets.channelShape(shape.length, c)));
-        }
+        Tensor coef = coefficients(shape, target, weight, ignoreIndex, x);
         int[] channel = {1};
         Tensor perElement = x.logSoftmax(1).mul(coef).sum(channel, false).neg();   // [B, *]
-        Tensor w = coef.sum(channel, false);                                        // w_i, [B, *]
-        double denominator = reduction == Reduction.MEAN ? w.sum().item() : 1;
+        double denominator = reduction == Reduction.MEAN ? coef.sum().item() : 1;
         Tensor out = switch (reduction) {
             case NONE -> perElement;
             case SUM -> perElement.sum();
             case MEAN -> perElement.sum().div(denominator);
         };
-        Tensor savedCoef = coef, savedW = w.unsqueeze(1);
-        return Node.record(op, out, (n, g) -> {
-            Variable scale = switch (reduction) {   // d loss / d loss_i, broadcastable over [B, C, *]
-                case NONE -> g.unsqueeze(1);
-                case SUM -> g;
-                case MEAN -> g.div(denominator);
-            };
-            Variable p = n.input(0).softmax(1);
-            return grads(p.mul(savedW).sub(savedCoef).mul(scale));
-        }, logits);
+        return Node.record("crossEntropy", out, (n, g) -> grads(closedForm(n.input(0), g, coef, reduction, denominator)), logits);
     }
 
     /**

@@ -20,15 +20,8 @@ final class Targets {
      * index.
      */
     static Tensor oneHot(String op, int[] logits, Tensor target, int ignoreIndex, Tensor like) {
-        if (logits.length < 2)
-            throw new IllegalArgumentException(op + ": input " + Shape.str(logits) + " must be [B,C] or [B,C,*] (logits)");
+        requireMatchingShape(op, logits, target);
         int c = logits[1];
-        int[] expected = new int[logits.length - 1];
-        expected[0] = logits[0];
-        System.arraycopy(logits, 2, expected, 1, logits.length - 2);
-        if (!Arrays.equals(target.shape(), expected))
-            throw new IllegalArgumentException(op + ": target " + Shape.str(target.shape()) + " does not match input "
-                    + Shape.str(logits) + "; expected " + Shape.str(expected) + " (class indices)");
         Tensor t = target.to(like.dtype()).to(like.device()).unsqueeze(1);           // [B, 1, *]
         int[] classShape = new int[logits.length];
         Arrays.fill(classShape, 1);
@@ -42,6 +35,30 @@ final class Targets {
         double counted = target.numel() - t.eq(t.newFull(ignoreIndex)).sum().item();
         if (matched != counted) throw badTarget(op, target, c, ignoreIndex);
         return oneHot;
+    }
+
+    /**
+     * The targets as host numbers, row-major, after the same checks as {@link #oneHot} (shape against the logits,
+     * integers in [0, C) or the ignore index).
+     */
+    static double[] indices(String op, int[] logits, Tensor target, int ignoreIndex) {
+        requireMatchingShape(op, logits, target);
+        double[] v = target.toDoubleArray();
+        int c = logits[1];
+        for (double x : v)
+            if (x != ignoreIndex && !(x == Math.rint(x) && x >= 0 && x < c)) throw badTarget(op, target, c, ignoreIndex);
+        return v;
+    }
+
+    private static void requireMatchingShape(String op, int[] logits, Tensor target) {
+        if (logits.length < 2)
+            throw new IllegalArgumentException(op + ": input " + Shape.str(logits) + " must be [B,C] or [B,C,*] (logits)");
+        int[] expected = new int[logits.length - 1];
+        expected[0] = logits[0];
+        System.arraycopy(logits, 2, expected, 1, logits.length - 2);
+        if (!Arrays.equals(target.shape(), expected))
+            throw new IllegalArgumentException(op + ": target " + Shape.str(target.shape()) + " does not match input "
+                    + Shape.str(logits) + "; expected " + Shape.str(expected) + " (class indices)");
     }
 
     private static IllegalArgumentException badTarget(String op, Tensor target, int c, int ignoreIndex) {
