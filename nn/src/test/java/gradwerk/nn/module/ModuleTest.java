@@ -76,6 +76,17 @@ class ModuleTest {
     }
 
     @Test
+    void moduleListNamesByIndexAndIterates() {
+        Generator g = new Generator(0);
+        gradwerk.nn.ModuleList<Linear> blocks = new gradwerk.nn.ModuleList<>(new Linear(2, 2, g)).add(new Linear(2, 3, false, g));
+        assertEquals(List.of("0.weight", "0.bias", "1.weight"), List.copyOf(blocks.stateDict().keySet()));
+        Variable x = Variable.constant(Tensor.ones(1, 2));
+        for (Linear l : blocks) x = l.forward(x);
+        assertArrayEquals(new int[] {1, 3}, x.shape());
+        assertEquals(2, blocks.size());
+    }
+
+    @Test
     void trainAndEvalReachTheWholeTree() {
         Net net = new Net(new Generator(0));
         assertTrue(net.fc2.isTraining());
