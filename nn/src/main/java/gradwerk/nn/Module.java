@@ -143,6 +143,9 @@ public abstract class Module {
         return out;
     }
 
+    /** Every buffer, in the order of {@link #namedBuffers}. */
+    public final List<Tensor> buffers() { return List.copyOf(namedBuffers().values()); }
+
     /** Number of scalars in all parameters (shared ones counted once). */
     public final long parameterCount() {
         long n = 0;

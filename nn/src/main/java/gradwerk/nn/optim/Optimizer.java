@@ -135,6 +135,15 @@ public abstract class Optimizer {
 
     // ---------------------------------------------------------------- state for checkpoints
 
+    /** An optimiser's whole state: named tensors (moments, momentum) and named numbers (steps, hyperparameters). */
+    public record State(Map<String, Tensor> tensors, Map<String, Double> scalars) {}
+
+    /** {@link #stateTensors} and {@link #stateScalars} together (PyTorch's {@code state_dict}). */
+    public final State stateDict() { return new State(stateTensors(), stateScalars()); }
+
+    /** {@link #loadState} from a {@link State}. */
+    public final void loadStateDict(State state) { loadState(state.tensors(), state.scalars()); }
+
     /** The live state tensors by name ({@code state.<i>.<name>}); they are the optimiser's own, not copies. */
     public final Map<String, Tensor> stateTensors() {
         Map<String, Tensor> out = new LinkedHashMap<>();

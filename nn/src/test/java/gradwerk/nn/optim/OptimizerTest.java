@@ -190,6 +190,9 @@ class OptimizerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> adam.loadState(sgd.stateTensors(), sgd.stateScalars()));
         assertTrue(e.getMessage().contains("missing") && e.getMessage().contains("group.0.beta1"), e.getMessage());
+        Adam twin = new Adam(List.of(scalar(3)), 0.5);
+        twin.loadStateDict(adam.stateDict());
+        assertEquals(0.1, twin.lr());
         Map<String, Double> scalars = adam.stateScalars();
         Map<String, Tensor> wrongShape = Map.of("state.0.exp_avg", Tensor.zeros(DType.FLOAT64, 2),
                 "state.0.exp_avg_sq", Tensor.zeros(DType.FLOAT64, 1));
