@@ -59,8 +59,9 @@ public final class CrossEntropy implements OpFamily {
         if (!CrossEntropyKernel.applies(logits.value())) return viaTensorOps(logits, target, weight, ignoreIndex, reduction);
         double[] t = Targets.indices(op, shape, target, ignoreIndex);
         Tensor x = logits.value().contiguous();
+        boolean wantGrad = logits.requiresGrad() && NoGrad.isGradEnabled(); // no gradient for a validation loss
         CrossEntropyKernel.Result r = CrossEntropyKernel.run(x, t, weight == null ? null : weight.toDoubleArray(),
-                ignoreIndex, reduction == Reduction.MEAN);
+                ignoreIndex, reduction == Reduction.MEAN, wantGrad);
         double sum = 0;
         for (double v : r.losses()) sum += v;
         Tensor out = switch (reduction) {
@@ -73,7 +74,8 @@ public final class CrossEntropy implements OpFamily {
         return Node.record(op, out, (n, g) -> {
             if (NoGrad.isGradEnabled()) { // the backward pass is being recorded: use the differentiable formula
                 Tensor tt = Tensor.of(t, tShape);
-                return grads(closedForm(n.input(0), g, coefficients(shape, tt, weight, ignoreIndex, x), reduction, r.weightSum()));
+                Variable in = n.input(0);
+                return grads(closedForm(in, g, coefficients(shape, tt, weight, ignoreIndex, in.value()), reduction, r.weightSum()));
             }
             if (reduction == Reduction.NONE) return grads(Variable.constant(grad.mul(g.value().unsqueeze(1))));
             double s = g.item();

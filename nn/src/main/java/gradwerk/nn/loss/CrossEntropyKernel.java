@@ -19,7 +19,7 @@ import gradwerk.tensor.cpu.Parallel;
 final class CrossEntropyKernel {
     private CrossEntropyKernel() {}
 
-    /** Per-pixel losses [B·L] (as doubles), the gradient [B, C, *] (x's dtype), and Σ w. */
+    /** Per-pixel losses [B·L] (as doubles), the gradient [B, C, *] (x's dtype; null if not asked for), and Σ w. */
     record Result(double[] losses, Tensor grad, double weightSum) {}
 
     /** True when the kernel applies: a CPU tensor (made contiguous by the caller). */
@@ -32,17 +32,18 @@ final class CrossEntropyKernel {
      * @param target class indices, row-major [B·L], already validated
      * @param weight class weights [C] or null
      * @param mean   whether the gradient is scaled by 1/Σw
+     * @param withGrad whether to compute the gradient too
      */
-    static Result run(Tensor x, double[] target, double[] weight, int ignoreIndex, boolean mean) {
+    static Result run(Tensor x, double[] target, double[] weight, int ignoreIndex, boolean mean, boolean withGrad) {
         int b = x.size(0), c = x.size(1), l = x.numel() / Math.max(1, b * c);
         double weightSum = 0;
         for (double t : target) if (t != ignoreIndex) weightSum += weight == null ? 1 : weight[(int) t];
         double scale = mean ? 1 / weightSum : 1;
         double[] losses = new double[target.length];
-        Tensor grad = x.zerosLike();
+        Tensor grad = withGrad ? x.zerosLike() : null;
         boolean f32 = x.dtype() == DType.FLOAT32;
-        float[] xf = f32 ? CpuStorage.floats(x) : null, gf = f32 ? CpuStorage.floats(grad) : null;
-        double[] xd = f32 ? null : CpuStorage.doubles(x), gd = f32 ? null : CpuStorage.doubles(grad);
+        float[] xf = f32 ? CpuStorage.floats(x) : null, gf = f32 && withGrad ? CpuStorage.floats(grad) : null;
+        double[] xd = f32 ? null : CpuStorage.doubles(x), gd = f32 || !withGrad ? null : CpuStorage.doubles(grad);
         int off = x.offset();
         Parallel.forRange(target.length, 1024, (from, to) -> {
             for (int pixel = from; pixel < to; pixel++) {
@@ -57,6 +58,7 @@ final class CrossEntropyKernel {
                 double logSum = Math.log(sum);
                 double xt = f32 ? xf[off + base + cls * l] : xd[off + base + cls * l];
                 losses[pixel] = -w * (xt - max - logSum);
+                if (!withGrad) continue;
                 double ws = w * scale;
                 for (int k = 0; k < c; k++) {
                     int i = base + k * l;

@@ -141,6 +141,17 @@ class LossTest {
     }
 
     @Test
+    void aValidationLossSkipsTheGradient() {
+        Tensor x = Tensor.randn(new Generator(2), 2, 3, 4, 4), t = Tensor.randint(new Generator(3), 0, 3, 2, 4, 4);
+        double trained = CrossEntropy.crossEntropy(Variable.param(x), t).item();
+        try (var _ = gradwerk.autograd.NoGrad.enter()) {
+            Variable v = CrossEntropy.crossEntropy(Variable.param(x), t);
+            assertEquals(trained, v.item());
+            assertTrue(!v.requiresGrad());
+        }
+    }
+
+    @Test
     void allIgnoredMeanIsNaNLikeTorch() {
         Variable x = Variable.param(Tensor.zeros(2, 3));
         assertTrue(Double.isNaN(CrossEntropy.crossEntropy(x, Tensor.full(-100, 2)).item()));
