@@ -54,7 +54,7 @@ public final class Transforms {
      * A random rotation/zoom/shift of image and labels (see {@link RandomAffine}); the image is interpolated
      * bilinearly, the labels by nearest neighbour, and uncovered areas become 0 (background).
      *
-     * @param warp the resampler; {@code new CpuWarp()} until grid_sample lands
+     * @param warp the resampler, normally {@code new GridSampleWarp()}
      */
     public static RandomTransform<Sample> randomAffine(RandomAffine affine, Warp warp) {
         Objects.requireNonNull(affine, "affine");

@@ -7,8 +7,8 @@ import gradwerk.tensor.Tensor;
  * interpolated; labels must not be (the average of classes 1 and 3 is not class 2), so they use nearest
  * neighbour. Points that fall outside the input read zero.
  *
- * <p>The intended implementation is the autograd/tensor {@code affine_grid} + {@code grid_sample}; until it
- * lands, {@link CpuWarp} is a plain-Java stand-in with the same conventions, checked against PyTorch.
+ * <p>The implementation is {@link GridSampleWarp}: the tensor module's {@code affine_grid} + {@code grid_sample},
+ * checked against PyTorch.
  */
 public interface Warp {
     /** Bilinear resampling of an image [C,H,W]; output has the same shape. */

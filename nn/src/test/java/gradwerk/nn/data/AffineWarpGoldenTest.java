@@ -12,9 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link CpuWarp} against PyTorch's {@code F.affine_grid} + {@code F.grid_sample} (zeros padding), for bilinear
- * images and nearest labels, with align_corners false and true. Goldens from tools/torch_safetensors_golden.py.
- * When the tensor-level grid_sample lands, point this test at it too.
+ * {@link GridSampleWarp} (the tensor-level affine_grid + grid_sample) against PyTorch's {@code F.affine_grid} +
+ * {@code F.grid_sample} (zeros padding), for bilinear images and nearest labels, with align_corners false and true.
+ * Goldens from tools/torch_safetensors_golden.py.
  */
 class AffineWarpGoldenTest {
     @Test
@@ -26,7 +26,7 @@ class AffineWarpGoldenTest {
             AffineMatrix theta = AffineMatrix.of(c.get("theta." + i));
             for (boolean ac : new boolean[] {false, true}) {
                 String suffix = i + "." + (ac ? "ac" : "noac");
-                CpuWarp warp = new CpuWarp(ac);
+                GridSampleWarp warp = new GridSampleWarp(ac);
                 Tensor img = warp.image(image, theta), want = c.get("bilinear." + suffix);
                 assertTrue(img.allClose(want, 0, 1e-5), "bilinear." + suffix + ":\n" + img + "\nvs torch\n" + want);
                 // nearest labels: exact (no coordinate in these goldens is within rounding distance of a .5 tie)

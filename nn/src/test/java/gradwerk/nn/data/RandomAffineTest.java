@@ -50,20 +50,20 @@ class RandomAffineTest {
 
     @Test
     void rotationIsCounterClockwiseOnScreenForAnyAspectRatio() {
-        CpuWarp warp = new CpuWarp();
+        GridSampleWarp warp = new GridSampleWarp();
         // H=5, W=9: centre (2, 4). A marker 2 px right of centre ends 2 px above it after +90°.
         Tensor labels = marker(5, 9, 2, 6).squeeze(0);
         assertArrayEquals(new int[] {0, 4}, whereIs(warp.labels(labels, RandomAffine.theta(90, 1, 0, 0, 5, 9, false))));
         assertArrayEquals(new int[] {4, 4}, whereIs(warp.labels(labels, RandomAffine.theta(-90, 1, 0, 0, 5, 9, false))));
         assertArrayEquals(new int[] {2, 2}, whereIs(warp.labels(labels, RandomAffine.theta(180, 1, 0, 0, 5, 9, false))));
         // same with align_corners=true on a matching warp
-        assertArrayEquals(new int[] {0, 4}, whereIs(new CpuWarp(true).labels(labels,
+        assertArrayEquals(new int[] {0, 4}, whereIs(new GridSampleWarp(true).labels(labels,
                 RandomAffine.theta(90, 1, 0, 0, 5, 9, true))));
     }
 
     @Test
     void scaleAndTranslationMoveContentAsDescribed() {
-        CpuWarp warp = new CpuWarp();
+        GridSampleWarp warp = new GridSampleWarp();
         Tensor labels = marker(7, 7, 3, 4).squeeze(0); // 1 px right of the centre (3, 3)
         // zoom ×2: the marker's centre of mass moves from 1 px to 2 px right of the centre (it is also spread out
         // over columns 4..6 by the bilinear interpolation, so look at the mass, not one pixel)

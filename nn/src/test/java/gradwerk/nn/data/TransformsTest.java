@@ -65,12 +65,12 @@ class TransformsTest {
         // bilinear image is at an exact pixel value, and labels stay integers
         Tensor lbl = Tensor.of(new float[] {0, 1, 1, 2, 0, 2, 1, 1, 0, 0, 2, 2, 1, 0, 0, 2, 2, 1, 1, 0}, 4, 5);
         Sample s = new Sample(lbl.unsqueeze(0), lbl);
-        Sample out = Transforms.randomAffine(new RandomAffine(0, 1, 1, 0.2), new CpuWarp()).apply(s, new Generator(2));
+        Sample out = Transforms.randomAffine(new RandomAffine(0, 1, 1, 0.2), new GridSampleWarp()).apply(s, new Generator(2));
         for (float v : out.target().toFloatArray()) assertEquals(Math.rint(v), v);
         RandomAffine.Params p = new RandomAffine(0, 1, 1, 0.2).sample(new Generator(2));
         AffineMatrix theta = RandomAffine.theta(p.degrees(), p.scale(), p.translateX(), p.translateY(), 4, 5, false);
-        assertArrayEquals(new CpuWarp().labels(lbl, theta).toFloatArray(), out.target().toFloatArray());
-        assertArrayEquals(new CpuWarp().image(lbl.unsqueeze(0), theta).toFloatArray(), out.input().toFloatArray());
+        assertArrayEquals(new GridSampleWarp().labels(lbl, theta).toFloatArray(), out.target().toFloatArray());
+        assertArrayEquals(new GridSampleWarp().image(lbl.unsqueeze(0), theta).toFloatArray(), out.input().toFloatArray());
     }
 
     @Test

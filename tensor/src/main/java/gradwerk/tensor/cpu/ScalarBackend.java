@@ -8,6 +8,9 @@ import gradwerk.tensor.Shape;
 import gradwerk.tensor.Storage;
 import gradwerk.tensor.Tensor;
 import gradwerk.tensor.UnaryOp;
+import gradwerk.tensor.nn.GridPadding;
+import gradwerk.tensor.nn.Interpolation;
+import gradwerk.tensor.nn.Window2d;
 
 /**
  * The reference backend: the most obvious loops, one element at a time, computing in double precision. Every
@@ -169,5 +172,86 @@ public class ScalarBackend implements Backend {
     static int rows(Tensor a, int reducedRank) {
         int[] s = a.shape();
         return Shape.numel(java.util.Arrays.copyOf(s, s.length - reducedRank));
+    }
+
+    // ================================================================ nn primitives: the reference loops of NnReference
+
+    @Override
+    public void im2col(Tensor input, Window2d w, Tensor columns) { NnReference.im2col(input, w, columns); }
+
+    @Override
+    public void col2im(Tensor columns, Window2d w, Tensor image) { NnReference.col2im(columns, w, image); }
+
+    @Override
+    public void maxPool2d(Tensor input, Window2d w, Tensor out, Tensor indices) { NnReference.maxPool2d(input, w, out, indices); }
+
+    @Override
+    public void maxPool2dBackward(Tensor gradOut, Tensor indices, Tensor gradInput) {
+        NnReference.maxPool2dBackward(gradOut, indices, gradInput);
+    }
+
+    @Override
+    public void avgPool2d(Tensor input, Window2d w, boolean countIncludePad, int divisorOverride, Tensor out) {
+        NnReference.avgPool2d(input, w, countIncludePad, divisorOverride, out);
+    }
+
+    @Override
+    public void avgPool2dBackward(Tensor gradOut, Window2d w, boolean countIncludePad, int divisorOverride, Tensor gradInput) {
+        NnReference.avgPool2dBackward(gradOut, w, countIncludePad, divisorOverride, gradInput);
+    }
+
+    @Override
+    public void adaptiveAvgPool2d(Tensor input, Tensor out) { NnReference.adaptiveAvgPool2d(input, out); }
+
+    @Override
+    public void adaptiveAvgPool2dBackward(Tensor gradOut, Tensor gradInput) {
+        NnReference.adaptiveAvgPool2dBackward(gradOut, gradInput);
+    }
+
+    @Override
+    public void upsample2d(Tensor input, Interpolation mode, boolean alignCorners, double scaleH, double scaleW, Tensor out) {
+        NnReference.upsample2d(input, mode, alignCorners, scaleH, scaleW, out, false);
+    }
+
+    @Override
+    public void upsample2dBackward(Tensor gradOut, Interpolation mode, boolean alignCorners, double scaleH, double scaleW,
+                                   Tensor gradInput) {
+        NnReference.upsample2d(gradInput, mode, alignCorners, scaleH, scaleW, gradOut, true);
+    }
+
+    @Override
+    public void gridSample2d(Tensor input, Tensor grid, Interpolation mode, GridPadding padding, boolean alignCorners,
+                             Tensor out) {
+        NnReference.gridSample2d(input, grid, mode, padding, alignCorners, out, null, null, null);
+    }
+
+    @Override
+    public void gridSample2dBackward(Tensor gradOut, Tensor input, Tensor grid, Interpolation mode, GridPadding padding,
+                                     boolean alignCorners, Tensor gradInput, Tensor gradGrid) {
+        NnReference.gridSample2d(input, grid, mode, padding, alignCorners, null, gradOut, gradInput, gradGrid);
+    }
+
+    @Override
+    public void batchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, boolean training,
+                          double momentum, double eps, Tensor out, Tensor saveMean, Tensor saveInvstd) {
+        NnReference.batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps, out, saveMean, saveInvstd);
+    }
+
+    @Override
+    public void batchNormBackward(Tensor gradOut, Tensor x, Tensor weight, Tensor saveMean, Tensor saveInvstd,
+                                  boolean training, Tensor gradInput, Tensor gradWeight, Tensor gradBias) {
+        NnReference.batchNormBackward(gradOut, x, weight, saveMean, saveInvstd, training, gradInput, gradWeight, gradBias);
+    }
+
+    @Override
+    public void groupNorm(Tensor x, Tensor weight, Tensor bias, int groups, double eps, Tensor out, Tensor saveMean,
+                          Tensor saveInvstd) {
+        NnReference.groupNorm(x, weight, bias, groups, eps, out, saveMean, saveInvstd);
+    }
+
+    @Override
+    public void groupNormBackward(Tensor gradOut, Tensor x, Tensor weight, Tensor saveMean, Tensor saveInvstd, int groups,
+                                  Tensor gradInput, Tensor gradWeight, Tensor gradBias) {
+        NnReference.groupNormBackward(gradOut, x, weight, saveMean, saveInvstd, groups, gradInput, gradWeight, gradBias);
     }
 }

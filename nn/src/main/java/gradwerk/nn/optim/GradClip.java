@@ -1,0 +1,37 @@
+package gradwerk.nn.optim;
+
+import gradwerk.nn.Parameter;
+import gradwerk.tensor.BinaryOp;
+import gradwerk.tensor.Tensor;
+
+import java.util.List;
+
+/** Gradient clipping, PyTorch's {@code torch.nn.utils.clip_grad_norm_}. */
+public final class GradClip {
+    private GradClip() {}
+
+    /**
+     * Scales all gradients together so that their global L2 norm (the norm of all of them concatenated) is at
+     * most {@code maxNorm}: multiplied by {@code min(1, maxNorm / (norm + 1e-6))}, which keeps their direction.
+     * Parameters without a gradient are skipped.
+     *
+     * @return the total norm before clipping (useful to log: spikes show instability)
+     */
+    public static double clipGradNorm(List<Parameter> params, double maxNorm) {
+        if (!(maxNorm > 0)) throw new IllegalArgumentException("clipGradNorm: maxNorm " + maxNorm + " must be > 0");
+        Scratch scratch = new Scratch(1);
+        double sumSquares = 0;
+        for (Parameter p : params) {
+            Tensor g = p.grad();
+            if (g == null) continue;
+            Tensor sq = scratch.like(0, g);
+            g.device().backend().zip(BinaryOp.MUL, g, g, sq);
+            sumSquares += sq.sum().item();
+        }
+        double norm = Math.sqrt(sumSquares);
+        double coef = maxNorm / (norm + 1e-6);
+        if (coef < 1)
+            for (Parameter p : params) if (p.grad() != null) p.grad().mulInPlace(coef);
+        return norm;
+    }
+}
