@@ -1,6 +1,9 @@
 package gradwerk.tutorials;
 
 import gradwerk.ddanet.plot.Charts;
+import gradwerk.tensor.cpu.BandwidthBench;
+import gradwerk.tensor.cpu.Gemm;
+import gradwerk.tensor.cpu.Parallel;
 import gradwerk.tensor.cpu.Simd;
 
 import java.io.PrintStream;
@@ -20,13 +23,13 @@ import java.util.stream.IntStream;
  * Timings are printed, never asserted; the tests check that every variant computes the right numbers.
  */
 public final class Ch03FastKernels {
-    /** Settings: the sizes to time and how long to time each (seconds). */
-    public record Settings(int[] dotSizes, int[] gemmSizes, double secondsPerPoint) {
+    /** Settings: the sizes to time, how long to time each (seconds), and the elementwise benchmark's length. */
+    public record Settings(int[] dotSizes, int[] gemmSizes, double secondsPerPoint, int bandwidthN) {
         /** What {@code ./gradwerk tutorial 3} runs. */
         public static Settings full() {
             int[] dot = new int[16];
             for (int i = 0; i < dot.length; i++) dot[i] = 1 << (8 + i); // 256 .. 8M floats per vector
-            return new Settings(dot, new int[] {32, 64, 128, 256, 384, 512, 768, 1024, 1536, 2048}, 0.3);
+            return new Settings(dot, new int[] {32, 64, 128, 256, 384, 512, 768, 1024, 1536, 2048}, 0.3, 1 << 24);
         }
 
         /** {@link #quick} with {@code -Dgradwerk.tutorial.quick=true}, else {@link #full}. */
@@ -36,14 +39,15 @@ public final class Ch03FastKernels {
 
         /** A few small sizes, timed briefly: what the tests run. */
         public static Settings quick() {
-            return new Settings(new int[] {256, 4096}, new int[] {32, 96}, 0.01);
+            return new Settings(new int[] {256, 4096}, new int[] {32, 96}, 0.01, 1 << 16);
         }
     }
 
     /** One timed variant: GFLOPS per size (NaN where skipped), and its largest relative error. */
     public record Variant(String name, double[] gflops, double maxRelError) {}
 
-    public record Result(String simd, int lanes, List<Variant> dot, List<Variant> gemm, Path dotPlot, Path gemmPlot) {
+    public record Result(String simd, int lanes, List<Variant> dot, List<BandwidthBench.Result> bandwidth,
+                         List<Variant> gemm, Path dotPlot, Path gemmPlot) {
         public Variant dot(String name) { return find(dot, name); }
         public Variant gemm(String name) { return find(gemm, name); }
         private static Variant find(List<Variant> vs, String name) {
@@ -57,7 +61,7 @@ public final class Ch03FastKernels {
     }
 
     /** A square matrix product kernel: C = A·B, n x n row-major. */
-    interface Gemm {
+    interface Product {
         void apply(int n, float[] a, float[] b, float[] c);
     }
 
@@ -72,6 +76,7 @@ public final class Ch03FastKernels {
         out.printf(Locale.ROOT, "%s, %d cores (-Dgradwerk.simd.bits=%s)%n", Simd.describe(),
                 Runtime.getRuntime().availableProcessors(), System.getProperty("gradwerk.simd.bits", "<default>"));
         List<Variant> dots = dotProducts(out, s);
+        List<BandwidthBench.Result> bandwidth = libraryElementwise(out, s);
         List<Variant> gemms = matrixProducts(out, s);
 
         double[] log2n = new double[s.dotSizes().length];
@@ -80,7 +85,7 @@ public final class Ch03FastKernels {
         double[] ns = Arrays.stream(s.gemmSizes()).asDoubleStream().toArray();
         Path gemmPlot = Charts.lines(outDir.resolve("gemm-gflops.png"), "Chapter 3: C = A·B, n x n floats, " + Simd.describe(), "n", "GFLOPS", true, series(gemms, ns));
         out.println("plots written to " + dotPlot + " and " + gemmPlot);
-        return new Result(Simd.describe(), Simd.SCALAR ? 1 : Simd.F.length(), dots, gemms, dotPlot, gemmPlot);
+        return new Result(Simd.describe(), Simd.SCALAR ? 1 : Simd.F.length(), dots, bandwidth, gemms, dotPlot, gemmPlot);
     }
 
     // ---------------------------------------------------------------- part 1: one loop, five ways
@@ -132,22 +137,41 @@ public final class Ch03FastKernels {
         return result;
     }
 
+    // ---------------------------------------------------------------- the library's elementwise kernels
+
+    /** The library's {@code a + b} and {@code sum(a)} through CpuBackend, in GB/s, on 1 thread and on all. */
+    static List<BandwidthBench.Result> libraryElementwise(PrintStream out, Settings s) {
+        out.printf(Locale.ROOT, "%n   the library's kernels on %d floats (%.2f MiB per tensor), GB/s of memory traffic:%n",
+                s.bandwidthN(), s.bandwidthN() * 4.0 / (1 << 20));
+        List<BandwidthBench.Result> results = new ArrayList<>();
+        for (int threads : new int[] {1, Parallel.threads()}) {
+            var r = BandwidthBench.measure(s.bandwidthN(), threads, s.bandwidthN() >= 1 << 22 ? 15 : 3);
+            out.printf(Locale.ROOT, "   %d thread%s: a + b %.1f GB/s, sum(a) %.1f GB/s%n", threads, threads == 1 ? " " : "s",
+                    r.addGbps(), r.sumGbps());
+            results.add(r);
+        }
+        return results;
+    }
+
     // ---------------------------------------------------------------- part 2: matrix products
 
     static List<Variant> matrixProducts(PrintStream out, Settings s) {
-        Map<String, Gemm> kernels = new LinkedHashMap<>();
+        Map<String, Product> kernels = new LinkedHashMap<>();
         kernels.put("naive i,j,p", SimpleGemm::naive);
         if (!Simd.SCALAR) { // the other three use the Vector API
             kernels.put("reordered i,p,j", SimpleGemm::reordered);
             kernels.put("blocked 256", (n, a, b, c) -> SimpleGemm.blocked(n, a, b, c, 256));
             kernels.put("packed 4x2 kernel", PackedGemm::multiply);
         }
+        kernels.put("library, 1 thread", (n, a, b, c) -> Gemm.sgemm(n, n, n, a, 0, n, 1, b, 0, n, 1, c, 0, n, false, false));
+        kernels.put("library, " + Parallel.threads() + " threads",
+                (n, a, b, c) -> Gemm.sgemm(n, n, n, a, 0, n, 1, b, 0, n, 1, c, 0, n, false, true));
         int[] sizes = s.gemmSizes();
         out.printf(Locale.ROOT, "%n2. C = A·B, n x n, GFLOPS (2n³ flops per call)%n%6s", "n");
-        for (String name : kernels.keySet()) out.printf(Locale.ROOT, " %18s", name);
+        for (String name : kernels.keySet()) out.printf(Locale.ROOT, " %19s", name);
         out.println();
         float[] wa = random(48 * 48, 5), wb = random(48 * 48, 6), wc = new float[48 * 48];
-        for (Gemm k : kernels.values()) // let the JIT compile every kernel before anything is timed
+        for (Product k : kernels.values()) // let the JIT compile every kernel before anything is timed
             for (int i = 0; i < 300; i++) k.apply(48, wa, wb, wc);
         double[][] gflops = new double[kernels.size()][sizes.length];
         double[] maxErr = new double[kernels.size()];
@@ -158,10 +182,10 @@ public final class Ch03FastKernels {
             out.printf(Locale.ROOT, "%6d", n);
             int ki = 0;
             for (var e : kernels.entrySet()) {
-                Gemm k = e.getValue();
+                Product k = e.getValue();
                 if (n > NAIVE_MAX_N && e.getKey().startsWith("naive")) { // minutes per call: skipped
                     gflops[ki][si] = Double.NaN;
-                    out.printf(Locale.ROOT, " %18s", "-");
+                    out.printf(Locale.ROOT, " %19s", "-");
                     ki++;
                     continue;
                 }
@@ -169,7 +193,7 @@ public final class Ch03FastKernels {
                 maxErr[ki] = Math.max(maxErr[ki], relativeError(c, exact, n));
                 double secs = time(() -> k.apply(n, a, b, c), s.secondsPerPoint());
                 gflops[ki][si] = 2.0 * n * n * n / secs / 1e9;
-                out.printf(Locale.ROOT, " %18.2f", gflops[ki][si]);
+                out.printf(Locale.ROOT, " %19.2f", gflops[ki][si]);
                 ki++;
             }
             out.println();

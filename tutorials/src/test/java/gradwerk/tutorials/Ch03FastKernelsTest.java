@@ -33,6 +33,9 @@ class Ch03FastKernelsTest {
             assertTrue(v.maxRelError() < 1e-5, v.name() + ": relative error " + v.maxRelError());
             for (double g : v.gflops()) assertTrue(g > 0 && Double.isFinite(g), v.name() + " was timed");
         }
+        assertTrue(r.gemm().stream().anyMatch(v -> v.name().equals("library, 1 thread")), "the library GEMM ran");
+        assertEquals(2, r.bandwidth().size());
+        for (var b : r.bandwidth()) assertTrue(b.addGbps() > 0 && b.sumGbps() > 0, b.toString());
         assertTrue(Files.size(r.dotPlot()) > 1000 && Files.size(r.gemmPlot()) > 1000, "PNGs were written");
         assertTrue(text.toString().contains("1. dot product, GFLOPS"), text.toString());
     }
