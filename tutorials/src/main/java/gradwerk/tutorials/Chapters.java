@@ -11,7 +11,8 @@ public final class Chapters {
             1, out -> Ch01ScalarAutograd.run(System.out, out, 300),
             2, out -> Ch02Tensors.run(System.out),
             3, out -> Ch03FastKernels.run(System.out, out, Ch03FastKernels.Settings.fromSystemProperties()),
-            4, out -> Ch04TensorAutograd.run(System.out, out)
+            4, out -> Ch04TensorAutograd.run(System.out, out),
+            5, out -> Ch05ModulesOptimisers.run(System.out, out, 400)
     ));
 
     private Chapters() {}
