@@ -4,6 +4,13 @@ import gradwerk.autograd.GradCheck;
 import gradwerk.autograd.NoGrad;
 import gradwerk.autograd.Variable;
 import gradwerk.ddanet.plot.Charts;
+import gradwerk.nn.Module;
+import gradwerk.nn.functional.F;
+import gradwerk.nn.init.Init;
+import gradwerk.nn.layers.Conv2d;
+import gradwerk.nn.loss.CrossEntropy;
+import gradwerk.nn.optim.Adam;
+import gradwerk.tensor.nn.Interpolation;
 import gradwerk.tensor.DType;
 import gradwerk.tensor.Generator;
 import gradwerk.tensor.Tensor;
@@ -24,6 +31,11 @@ public final class Ch06ConvUNet {
     public record Settings(int steps, int batch) {
         public static Settings full() { return new Settings(600, 16); }
         public static Settings quick() { return new Settings(120, 8); }
+
+        /** {@link #quick} with {@code -Dgradwerk.tutorial.quick=true}, else {@link #full}. */
+        public static Settings fromSystemProperties() {
+            return Boolean.getBoolean("gradwerk.tutorial.quick") ? quick() : full();
+        }
     }
 
     /** One receptive-field row: after this layer, computed and measured. */
@@ -32,8 +44,12 @@ public final class Ch06ConvUNet {
     /** One trained network: its loss curve and its Dice score for the circles on unseen images. */
     public record Trained(String name, double[] losses, double dice, String picture) {}
 
+    /**
+     * @param library max |view-built − library| of a convolution's output, input gradient and weight gradient, then
+     *                milliseconds per forward + backward pass: view-built, library
+     */
     public record Result(String columns, double[] convViaGemm, double[] convDirect, GradCheck.Result gradCheck,
-                         List<Field> fields, List<Trained> nets, Path plot) {
+                         double[] library, List<Field> fields, List<Trained> nets, Path plot) {
         public Trained net(String name) { return nets.stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow(); }
     }
 
@@ -63,36 +79,43 @@ public final class Ch06ConvUNet {
         out.printf(Locale.ROOT, "%n2. GradCheck of conv2d from views (x [2,2,5,5], w [3,2,3,3], padding 1): passed %s, max error %.1e%n",
                 check.passed(), check.maxError());
 
-        // 3. receptive fields of the U-Net's encoder: computed, and measured by backpropagation
+        // 3. the library's convolution: the same numbers, lowered to im2col + GEMM by a dedicated kernel
+        double[] library = compareWithLibrary(out);
+
+        // 4. receptive fields of the U-Net's encoder: computed, and measured by backpropagation
         List<Field> fields = receptiveFields();
-        out.println("\n3. receptive field of one output pixel, after each layer of the encoder");
+        out.println("\n4. receptive field of one output pixel, after each layer of the encoder");
         out.printf("   %-14s %5s %9s %9s%n", "layer", "jump", "computed", "measured");
         for (Field f : fields) out.printf("   %-14s %5d %9d %9d%n", f.layer(), f.jump(), f.computed(), f.measured());
 
-        // 4. segmentation: circles are foreground, squares are not
+        // 5. segmentation: circles are foreground, squares are not
         Tensor[] test = shapes(new Generator(99), 32);
         List<Trained> nets = new ArrayList<>();
-        out.printf(Locale.ROOT, "%n4. segmenting circles but not squares, 16x16 images, %d steps of %d images, Adam%n",
+        out.printf(Locale.ROOT, "%n5. segmenting circles but not squares, 16x16 images, %d steps of %d images, Adam lr 0.01%n",
                 s.steps(), s.batch());
         for (String name : List.of("plain convs", "U-Net, no skips", "U-Net")) {
-            Net net = new Net(name, new Generator(1));
+            Generator init = new Generator(1);
+            Module net = name.equals("plain convs") ? new PlainNet(init) : new UNet(name.equals("U-Net"), init);
+            heInit(net, init);
+            Adam opt = new Adam(net.parameters(), 0.01);
             double[] losses = new double[s.steps()];
-            Generator d = new Generator(11);
+            Generator d = new Generator(11); // the same batches for every network
             for (int step = 0; step < s.steps(); step++) {
                 Tensor[] b = shapes(d, s.batch());
-                Variable loss = pixelCrossEntropy(net.forward(Variable.constant(b[0])), b[1]);
+                Variable loss = CrossEntropy.crossEntropy(net.forward(b[0]), b[1]);
+                opt.zeroGrad();
                 loss.backward();
-                net.adamStep(0.01);
+                opt.step();
                 losses[step] = loss.item();
             }
             double dice;
             String picture;
             try (var _ = NoGrad.enter()) {
-                Tensor predicted = net.forward(Variable.constant(test[0])).value().argmax(1, false); // [N, H, W]
+                Tensor predicted = net.forward(test[0]).value().argmax(1, false); // [N, H, W]
                 dice = dice(predicted, test[1]);
                 picture = draw(test[0].select(0, 0).select(0, 0), test[1].select(0, 0), predicted.select(0, 0));
             }
-            out.printf(Locale.ROOT, "   %-16s %6d parameters, loss %.3f -> %.3f, Dice on 32 new images %.3f%n",
+            out.printf(Locale.ROOT, "   %-16s %5d parameters, loss %.3f -> %.3f (mean of the last 20 steps), Dice on 32 new images %.3f%n",
                     name, net.parameterCount(), losses[0], mean(losses, s.steps() - 20), dice);
             nets.add(new Trained(name, losses, dice, picture));
         }
@@ -103,90 +126,104 @@ public final class Ch06ConvUNet {
                 "pixel cross-entropy (mean of 20 steps)", true,
                 nets.stream().map(t -> Charts.Series.of(t.name(), smooth(t.losses(), 20))).toArray(Charts.Series[]::new));
         out.println("   loss curves written to " + plot);
-        return new Result(columns, viaGemm, direct, check, fields, nets, plot);
+        return new Result(columns, viaGemm, direct, check, library, fields, nets, plot);
+    }
+
+    // ---------------------------------------------------------------- the library's convolution
+
+    /** ViewConv against F.conv2d on x [8,16,16,16], w [16,16,3,3]: differences, then ms per forward + backward. */
+    static double[] compareWithLibrary(PrintStream out) {
+        Generator g = new Generator(8);
+        Tensor xs = Tensor.randn(g, 8, 16, 16, 16), ws = Tensor.randn(g, 16, 16, 3, 3).mul(0.1), bs = Tensor.randn(g, 16);
+        Tensor upstream = Tensor.randn(g, 8, 16, 16, 16);
+        Tensor[][] results = new Tensor[2][];
+        double[] ms = new double[2];
+        for (int impl = 0; impl < 2; impl++) {
+            boolean lib = impl == 1;
+            java.util.function.Supplier<Tensor[]> pass = () -> {
+                Variable x = Variable.param(xs), w = Variable.param(ws), b = Variable.param(bs);
+                Variable y = lib ? F.conv2d(x, w, b, 1, 1) : ViewConv.conv2d(x, w, b, 1);
+                y.backward(upstream);
+                return new Tensor[] {y.value(), x.grad(), w.grad()};
+            };
+            for (int i = 0; i < 5; i++) pass.get(); // warm-up
+            long t0 = System.nanoTime();
+            int reps = 20;
+            for (int i = 0; i < reps; i++) results[impl] = pass.get();
+            ms[impl] = (System.nanoTime() - t0) / 1e6 / reps;
+        }
+        double[] diff = new double[3];
+        for (int k = 0; k < 3; k++) diff[k] = results[0][k].sub(results[1][k]).abs().max().item();
+        out.printf(Locale.ROOT, "%n3. conv2d from views vs the library's F.conv2d, x [8,16,16,16], w [16,16,3,3], padding 1:%n"
+                + "   max |difference|: output %.1e, input gradient %.1e, weight gradient %.1e%n"
+                + "   forward + backward: %.1f ms from views, %.1f ms in the library%n", diff[0], diff[1], diff[2], ms[0], ms[1]);
+        return new double[] {diff[0], diff[1], diff[2], ms[0], ms[1]};
     }
 
     // ---------------------------------------------------------------- the networks
 
-    /** Three networks from one class: plain 3x3 convolutions, or a two-level U-Net with or without skips. */
-    static final class Net {
-        final String kind;
-        final List<Variable> params = new ArrayList<>();
-        final List<Tensor> moment1 = new ArrayList<>(), moment2 = new ArrayList<>();
-        int step;
-        final Generator g;
-        final Variable[][] convs;
-
-        Net(String kind, Generator g) {
-            this.kind = kind;
-            this.g = g;
-            boolean skips = kind.equals("U-Net");
-            convs = kind.equals("plain convs")
-                    ? new Variable[][] {conv(1, 8, 3), conv(8, 8, 3), conv(8, 8, 3), conv(8, 2, 1)}
-                    : new Variable[][] {
-                            conv(1, 4, 3), conv(4, 4, 3),                 // level 1: 16x16
-                            conv(4, 8, 3), conv(8, 8, 3),                 // level 2: 8x8
-                            conv(8, 16, 3), conv(16, 16, 3),              // bottom: 4x4
-                            conv(skips ? 24 : 16, 8, 3),                  // up to 8x8 (+ level 2's features)
-                            conv(skips ? 12 : 8, 4, 3),                   // up to 16x16 (+ level 1's features)
-                            conv(4, 2, 1)};                               // per-pixel logits: background, circle
-        }
-
-        private Variable[] conv(int in, int out, int k) {
-            double std = Math.sqrt(2.0 / (in * k * k)); // He et al. 2015: keeps the activations' scale through relu
-            Variable w = Variable.param(Tensor.randn(g, out, in, k, k).mul(std)), b = Variable.param(Tensor.zeros(out));
-            for (Variable p : List.of(w, b)) {
-                params.add(p);
-                moment1.add(p.value().zerosLike());
-                moment2.add(p.value().zerosLike());
+    /**
+     * Kaiming He's initialisation (He et al. 2015) for every convolution weight, zero biases: weights with variance
+     * 2 / fan_in keep the activations' scale through ReLU layers. (PyTorch's default for Conv2d, which the layers
+     * start with, has a sixth of that variance; with it, the U-Nets here had not left their initial plateau after
+     * 120 steps.)
+     */
+    static void heInit(Module net, Generator g) {
+        for (Module m : net.namedModules().values())
+            if (m instanceof Conv2d c) {
+                Init.kaimingNormal(c.weight().value(), g);
+                Init.zeros(c.bias().value());
             }
-            return new Variable[] {w, b};
+    }
+
+    /** Four 3x3 convolutions at full resolution: a receptive field of 9 x 9 pixels. */
+    static final class PlainNet extends Module {
+        final Conv2d c1, c2, c3, c4, head;
+
+        PlainNet(Generator g) {
+            c1 = registerModule("c1", new Conv2d(1, 8, 3, 1, 1, g));
+            c2 = registerModule("c2", new Conv2d(8, 8, 3, 1, 1, g));
+            c3 = registerModule("c3", new Conv2d(8, 8, 3, 1, 1, g));
+            c4 = registerModule("c4", new Conv2d(8, 8, 3, 1, 1, g));
+            head = registerModule("head", new Conv2d(8, 2, 1, g));
         }
 
-        private Variable apply(int i, Variable x) {
-            Variable[] c = convs[i];
-            return ViewConv.conv2d(x, c[0], c[1], c[0].size(2) / 2);
-        }
-
-        Variable forward(Variable x) {
-            if (kind.equals("plain convs"))
-                return apply(3, apply(2, apply(1, apply(0, x).relu()).relu()).relu());
-            boolean skips = kind.equals("U-Net");
-            Variable l1 = apply(1, apply(0, x).relu()).relu();                               // [N, 4, 16, 16]
-            Variable l2 = apply(3, apply(2, ViewConv.maxPool2(l1)).relu()).relu();           // [N, 8, 8, 8]
-            Variable bottom = apply(5, apply(4, ViewConv.maxPool2(l2)).relu()).relu();       // [N, 16, 4, 4]
-            Variable up2 = ViewConv.upsample2(bottom);                                       // [N, 16, 8, 8]
-            Variable d2 = apply(6, skips ? Variable.cat(1, l2, up2) : up2).relu();           // [N, 8, 8, 8]
-            Variable up1 = ViewConv.upsample2(d2);                                           // [N, 8, 16, 16]
-            Variable d1 = apply(7, skips ? Variable.cat(1, l1, up1) : up1).relu();           // [N, 4, 16, 16]
-            return apply(8, d1);                                                             // [N, 2, 16, 16]
-        }
-
-        /**
-         * Adam (Kingma and Ba 2015; chapter 5): running means of the gradient (m) and of its square (v), corrected
-         * for their zero start, and a step of lr·m/√v for every weight. Then the gradients are cleared.
-         */
-        void adamStep(double lr) {
-            step++;
-            double c1 = 1 - Math.pow(0.9, step), c2 = 1 - Math.pow(0.999, step);
-            for (int i = 0; i < params.size(); i++) {
-                Variable p = params.get(i);
-                Tensor m = moment1.get(i).mulInPlace(0.9).addInPlace(p.grad().mul(0.1));
-                Tensor v = moment2.get(i).mulInPlace(0.999).addInPlace(p.grad().square().mul(0.001));
-                p.value().subInPlace(m.div(v.div(c2).sqrt().add(1e-8)).mul(lr / c1));
-                p.zeroGrad();
-            }
-        }
-
-        long parameterCount() {
-            return params.stream().mapToLong(Variable::numel).sum();
+        @Override
+        public Variable forward(Variable x) {
+            Variable h = c2.forward(c1.forward(x).relu()).relu();
+            return head.forward(c4.forward(c3.forward(h).relu()).relu());
         }
     }
 
-    /** Mean over pixels of -log softmax(logits)[target]: logits [N, 2, H, W], target [N, H, W] of 0/1. */
-    static Variable pixelCrossEntropy(Variable logits, Tensor target) {
-        Tensor oneHot = Tensor.stack(1, target.neg().add(1), target);                          // [N, 2, H, W]
-        return logits.logSoftmax(1).mul(oneHot).sum(1).mean().neg();
+    /** A two-level U-Net: down by 2, down by 2, up by 2, up by 2; with or without its skip connections. */
+    static final class UNet extends Module {
+        final boolean skips;
+        final Conv2d enc1a, enc1b, enc2a, enc2b, bottomA, bottomB, dec2, dec1, head;
+
+        UNet(boolean skips, Generator g) {
+            this.skips = skips;
+            enc1a = registerModule("enc1a", new Conv2d(1, 4, 3, 1, 1, g));                 // level 1: 16x16
+            enc1b = registerModule("enc1b", new Conv2d(4, 4, 3, 1, 1, g));
+            enc2a = registerModule("enc2a", new Conv2d(4, 8, 3, 1, 1, g));                 // level 2: 8x8
+            enc2b = registerModule("enc2b", new Conv2d(8, 8, 3, 1, 1, g));
+            bottomA = registerModule("bottomA", new Conv2d(8, 16, 3, 1, 1, g));            // bottom: 4x4
+            bottomB = registerModule("bottomB", new Conv2d(16, 16, 3, 1, 1, g));
+            dec2 = registerModule("dec2", new Conv2d(skips ? 16 + 8 : 16, 8, 3, 1, 1, g));  // up to 8x8
+            dec1 = registerModule("dec1", new Conv2d(skips ? 8 + 4 : 8, 4, 3, 1, 1, g));    // up to 16x16
+            head = registerModule("head", new Conv2d(4, 2, 1, g));                         // logits per pixel
+        }
+
+        @Override
+        public Variable forward(Variable x) {
+            Variable l1 = enc1b.forward(enc1a.forward(x).relu()).relu();                          // [N, 4, 16, 16]
+            Variable l2 = enc2b.forward(enc2a.forward(F.maxPool2d(l1, 2)).relu()).relu();         // [N, 8, 8, 8]
+            Variable bottom = bottomB.forward(bottomA.forward(F.maxPool2d(l2, 2)).relu()).relu(); // [N, 16, 4, 4]
+            Variable up2 = F.interpolate(bottom, 2.0, Interpolation.NEAREST, false);             // [N, 16, 8, 8]
+            Variable d2 = dec2.forward(skips ? Variable.cat(1, l2, up2) : up2).relu();            // [N, 8, 8, 8]
+            Variable up1 = F.interpolate(d2, 2.0, Interpolation.NEAREST, false);                 // [N, 8, 16, 16]
+            Variable d1 = dec1.forward(skips ? Variable.cat(1, l1, up1) : up1).relu();            // [N, 4, 16, 16]
+            return head.forward(d1);                                                              // [N, 2, 16, 16]
+        }
     }
 
     // ---------------------------------------------------------------- receptive fields

@@ -12,7 +12,8 @@ public final class Chapters {
             2, out -> Ch02Tensors.run(System.out),
             3, out -> Ch03FastKernels.run(System.out, out, Ch03FastKernels.Settings.fromSystemProperties()),
             4, out -> Ch04TensorAutograd.run(System.out, out),
-            5, out -> Ch05ModulesOptimisers.run(System.out, out, 400)
+            5, out -> Ch05ModulesOptimisers.run(System.out, out, 400),
+            6, out -> Ch06ConvUNet.run(System.out, out, Ch06ConvUNet.Settings.fromSystemProperties())
     ));
 
     private Chapters() {}
