@@ -49,12 +49,13 @@ final class DirectConv {
     static final int MR = 4;
     /** System property {@code gradwerk.conv.direct}: false turns the direct path off (benchmarks, A/B tests). */
     static final boolean ENABLED = !Simd.SCALAR && !"false".equals(System.getProperty("gradwerk.conv.direct"));
-    /** Bytes of a forward band (padded input rows of every channel); gradwerk.conv.bandBytes overrides. */
-    static final int BAND_BYTES = Integer.getInteger("gradwerk.conv.bandBytes", 128 << 10);
+    /** Bytes of a forward band (padded input rows of every channel); gradwerk.conv.bandBytes overrides (not final
+     *  so that tests can force many small bands). */
+    static int bandBytes = Integer.getInteger("gradwerk.conv.bandBytes", 128 << 10);
     /** Bytes of the 4-channel dy block of a weight-gradient band (kept in L1). */
-    static final int WBAND_BYTES = Integer.getInteger("gradwerk.conv.wbandBytes", 16 << 10);
+    static int wbandBytes = Integer.getInteger("gradwerk.conv.wbandBytes", 16 << 10);
     /** Input channels × taps per block of the forward K loop (gradwerk.conv.kcTaps overrides). */
-    static final int KC_TAPS = Integer.getInteger("gradwerk.conv.kcTaps", 288);
+    static int kcTaps = Integer.getInteger("gradwerk.conv.kcTaps", 288);
 
     private DirectConv() {}
 
@@ -133,11 +134,11 @@ final class DirectConv {
         int oOff = out.offset(), plane = oh * ow, image = m * plane;
         int rs = ow + kw - 1;
         int threads = Parallel.threads();
-        int rows = bandRows(BAND_BYTES / 4 / Math.max(1, c * rs) - (kh - 1), oh, s.n, threads);
+        int rows = bandRows(bandBytes / 4 / Math.max(1, c * rs) - (kh - 1), oh, s.n, threads);
         int bands = Math.ceilDiv(oh, rows), tasks = s.n * bands;
         int slotsRow = Math.ceilDiv(ow, L), blocks = Math.ceilDiv(m, MR);
         int wBlock = c * kh * kw * MR;
-        int kcb = Math.max(1, KC_TAPS / (kh * kw)), taps = kh * kw;
+        int kcb = Math.max(1, kcTaps / (kh * kw)), taps = kh * kw;
         float[] bz = new float[blocks * MR];
         if (bias != null) System.arraycopy(bias, 0, bz, 0, m);
         var next = new AtomicInteger();
@@ -292,7 +293,7 @@ final class DirectConv {
     private static void weight(Images dy, Images x, int ph, int pw, int kh, int kw, Tensor gw) {
         int m = dy.c, c = x.c, oh = dy.h, ow = dy.w, rs = ow + kw - 1, m4 = Math.ceilDiv(m, MR) * MR;
         int threads = Parallel.threads();
-        int rows = bandRows(WBAND_BYTES / 4 / (MR * rs), oh, dy.n, threads);
+        int rows = bandRows(wbandBytes / 4 / (MR * rs), oh, dy.n, threads);
         int bands = Math.ceilDiv(oh, rows), tasks = dy.n * bands;
         int taps = kh * kw, kk = c * taps, partM = kk * L; // partial sums: part[m][c][i][j][lane]
         float[] g = CpuStorage.floats(gw);
