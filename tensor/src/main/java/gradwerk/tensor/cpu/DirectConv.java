@@ -298,15 +298,17 @@ final class DirectConv {
         int taps = kh * kw, kk = c * taps, partM = kk * L; // partial sums: part[m][c][i][j][lane]
         float[] g = CpuStorage.floats(gw);
         int gOff = gw.offset(), gs1 = gw.stride(1), gs2 = gw.stride(2);
-        var next = new AtomicInteger();
-        Parallel.forRange(Math.min(tasks, threads), 1, (w0, w1) -> {
+        // Static chunks of tasks, one partial sum per chunk, added in chunk order: the same inputs and thread count
+        // give the same bits every time (dynamic task stealing would add the partials in completion order).
+        float[][] chunkSums = new float[tasks][];
+        Parallel.forRange(tasks, 1, (t0, t1) -> {
             Workspace ws = Workspace.get();
             float[] pb = ws.band(c * (rows + kh - 1) * rs + 2 * L + rs);
             float[] db = ws.dy(m4 * (rows * rs + L) + 2 * L);
             float[] part = ws.part(m4 * partM);
             int[] offs = new int[kk];
             Arrays.fill(part, 0, m4 * partM, 0f);
-            for (int t; (t = next.getAndIncrement()) < tasks; ) {
+            for (int t = t0; t < t1; t++) {
                 int n = t / bands, y0 = t % bands * rows, r = Math.min(rows, oh - y0);
                 fillBand(x, n, ph, pw, y0, r + kh - 1, pb, rs);
                 int cs = (r + kh - 1) * rs, len = r * rs, ms = Math.ceilDiv(len, L) * L;
@@ -321,16 +323,20 @@ final class DirectConv {
                     if (k < kk) weightTile1(db, m0 * ms, ms, pb, offs[k], len, part, pAt + k * L, partM);
                 }
             }
-            // lanes and threads summed into gw; a few KB per thread, so a lock is cheap
-            synchronized (gw) {
-                for (int o = 0; o < m; o++)
-                    for (int k = 0; k < c * taps; k++) {
-                        float sum = 0f;
-                        for (int e = 0, at = o * partM + k * L; e < L; e++) sum += part[at + e];
-                        g[gOff + o * gs1 + k * gs2] += sum;
-                    }
-            }
+            float[] sums = new float[m * kk]; // this chunk's lanes summed: a few KB
+            for (int o = 0; o < m; o++)
+                for (int k = 0; k < kk; k++) {
+                    float sum = 0f;
+                    for (int e = 0, at = o * partM + k * L; e < L; e++) sum += part[at + e];
+                    sums[o * kk + k] = sum;
+                }
+            chunkSums[t0] = sums;
         });
+        for (float[] sums : chunkSums) {
+            if (sums == null) continue;
+            for (int o = 0; o < m; o++)
+                for (int k = 0; k < kk; k++) g[gOff + o * gs1 + k * gs2] += sums[o * kk + k];
+        }
     }
 
     /**
