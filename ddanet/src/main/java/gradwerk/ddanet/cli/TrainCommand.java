@@ -28,7 +28,12 @@ import java.util.concurrent.Callable;
                         + " DIR/overlays/*.png."})
 final class TrainCommand implements Callable<Integer> {
     /** Defaults of the quick synthetic run (the real-data defaults are the protocol's). */
-    static final int SYNTHETIC_EPOCHS = 6, SYNTHETIC_SIZE = 64, SYNTHETIC_BASE = 8;
+    static final int SYNTHETIC_EPOCHS = 24, SYNTHETIC_SIZE = 64, SYNTHETIC_BASE = 8;
+    /**
+     * The quick synthetic run has 24·12 = 288 steps: with the protocol's 1e-3 DDANet only reaches val Dice ≈ 0.4 in
+     * that budget (measured), with 3e-3 ≈ 0.7. Real-data runs keep the protocol's 1e-3.
+     */
+    static final double SYNTHETIC_LR = 3e-3;
     static final int SYNTHETIC_TRAIN = 48, SYNTHETIC_VAL = 8, SYNTHETIC_TEST = 8;
     static final int PROTOCOL_EPOCHS = 100, PROTOCOL_SIZE = 256;
     /** The synthetic data's own seed: fixed, so runs with different --seed see the same slices. */
@@ -64,7 +69,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", description = "seeds weights, shuffling, augmentation (default: 42)")
     Long seed;
 
-    @Option(names = "--lr", paramLabel = "LR", description = "Adam's initial learning rate (default: 1e-3)")
+    @Option(names = "--lr", paramLabel = "LR", description = "Adam's initial learning rate (default: 1e-3 on a folder, "
+            + SYNTHETIC_LR + " on synthetic data)")
     Double lr;
 
     @Option(names = "--no-augment", description = "no flips or affine warps")
@@ -120,7 +126,7 @@ final class TrainCommand implements Callable<Integer> {
         return new TrainConfig(model == null ? "ddanet" : model, d,
                 epochs != null ? epochs : syn ? SYNTHETIC_EPOCHS : PROTOCOL_EPOCHS, batch != null ? batch : 4, s,
                 baseChannels != null ? baseChannels : syn ? SYNTHETIC_BASE : ModelConfig.defaults().baseChannels(),
-                seed(), lr != null ? lr : TrainConfig.LR, TrainConfig.WEIGHT_DECAY, !noAugment, spec);
+                seed(), lr != null ? lr : syn ? SYNTHETIC_LR : TrainConfig.LR, TrainConfig.WEIGHT_DECAY, !noAugment, spec);
     }
 
     private long seed() {
