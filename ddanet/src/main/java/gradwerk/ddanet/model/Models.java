@@ -26,12 +26,21 @@ public final class Models {
         String n = name == null ? "" : name.toLowerCase(Locale.ROOT);
         if (!NAMES.contains(n))
             throw new IllegalArgumentException("Models.create: unknown model '" + name + "'; choose one of " + NAMES);
-        // stub: the models follow in the next commits of branch ddmodels
-        throw new UnsupportedOperationException("Models.create: '" + n + "' is not implemented yet (branch ddmodels)");
+        return switch (n) {
+            case "unet" -> new UNet(cfg, g);
+            case "cca" -> new CCANet(cfg, g);
+            default -> new DDANet(cfg, g);
+        };
     }
 
-    /** One line for logs: the model's name and parameter count. */
+    /**
+     * One line for logs: the model's name and parameter count, e.g. {@code "DDANet: 7,876,531 parameters (U-Net
+     * 7,762,243 + attention 114,288)"}.
+     */
     public static String describe(Module model) {
-        return String.format(Locale.ROOT, "%s: %,d parameters", model.getClass().getSimpleName(), model.parameterCount());
+        String line = String.format(Locale.ROOT, "%s: %,d parameters", model.getClass().getSimpleName(), model.parameterCount());
+        if (model instanceof UNet u && u.attention() != null)
+            line += String.format(Locale.ROOT, " (U-Net %,d + attention %,d)", u.unetParameterCount(), u.attention().parameterCount());
+        return line;
     }
 }
