@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "gradwerk", mixinStandardHelpOptions = true, version = "gradwerk 0.1.0",
         description = "A from-scratch tensor and autograd library, and DDANet trained with it.",
-        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, DevicesCommand.class, GradCheckCommand.class, BenchCommand.class, TutorialCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, AttentionCommand.class, DevicesCommand.class, GradCheckCommand.class, BenchCommand.class, TutorialCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

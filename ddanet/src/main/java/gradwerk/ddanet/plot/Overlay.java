@@ -39,7 +39,7 @@ public final class Overlay {
      */
     public static BufferedImage render(int height, int width, float[] image, byte[] predicted, byte[] truth, String title) {
         int f = Math.max(1, (MIN_SIDE + Math.max(height, width) - 1) / Math.max(height, width));
-        int legend = 18;
+        int legend = title != null ? 32 : 18;
         BufferedImage out = new BufferedImage(width * f, height * f + legend, BufferedImage.TYPE_INT_RGB);
         for (int r = 0; r < height; r++) {
             for (int c = 0; c < width; c++) {
@@ -66,21 +66,24 @@ public final class Overlay {
             g.setColor(Color.BLACK);
             g.fillRect(0, 0, out.getWidth(), legend);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-            int x = 4;
-            if (title != null) x = text(g, title + "   ", x, Color.WHITE);
+            int x = 4, base = 13;
+            if (title != null) {
+                text(g, title, x, base, Color.WHITE);
+                base += 15;
+            }
             if (predicted != null) {
-                x = text(g, "pred:", x, Color.LIGHT_GRAY);
-                x = swatch(g, x, GGO_FILL, false);
-                x = text(g, "GGO", x, Color.LIGHT_GRAY);
-                x = swatch(g, x, CONS_FILL, false);
-                x = text(g, "cons.  ", x, Color.LIGHT_GRAY);
+                x = text(g, "pred:", x, base, Color.LIGHT_GRAY);
+                x = swatch(g, x, base, GGO_FILL, false);
+                x = text(g, "GGO", x, base, Color.LIGHT_GRAY);
+                x = swatch(g, x, base, CONS_FILL, false);
+                x = text(g, "cons.  ", x, base, Color.LIGHT_GRAY);
             }
             if (truth != null) {
-                x = text(g, "truth:", x, Color.LIGHT_GRAY);
-                x = swatch(g, x, GGO_LINE, true);
-                x = text(g, "GGO", x, Color.LIGHT_GRAY);
-                x = swatch(g, x, CONS_LINE, true);
-                text(g, "cons.", x, Color.LIGHT_GRAY);
+                x = text(g, "truth:", x, base, Color.LIGHT_GRAY);
+                x = swatch(g, x, base, GGO_LINE, true);
+                x = text(g, "GGO", x, base, Color.LIGHT_GRAY);
+                x = swatch(g, x, base, CONS_LINE, true);
+                text(g, "cons.", x, base, Color.LIGHT_GRAY);
             }
         } finally {
             g.dispose();
@@ -95,19 +98,19 @@ public final class Overlay {
                 || labels[(r + 1) * width + c] != v || labels[r * width + c - 1] != v || labels[r * width + c + 1] != v;
     }
 
-    private static int text(Graphics2D g, String s, int x, Color colour) {
+    private static int text(Graphics2D g, String s, int x, int baseline, Color colour) {
         g.setColor(colour);
-        g.drawString(s, x, 13);
+        g.drawString(s, x, baseline);
         return x + g.getFontMetrics().stringWidth(s) + 3;
     }
 
-    private static int swatch(Graphics2D g, int x, Color colour, boolean outline) {
+    private static int swatch(Graphics2D g, int x, int baseline, Color colour, boolean outline) {
         g.setColor(colour);
         if (outline) {
             g.setStroke(new BasicStroke(2));
-            g.drawRect(x, 5, 9, 9);
+            g.drawRect(x, baseline - 8, 9, 9);
         } else {
-            g.fillRect(x, 5, 10, 10);
+            g.fillRect(x, baseline - 9, 10, 10);
         }
         return x + 14;
     }
