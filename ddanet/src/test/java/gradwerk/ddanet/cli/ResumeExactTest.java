@@ -24,11 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * One trains 2 epochs straight; another stops after epoch 1 (as if killed) and a third resumes it. Every value in
  * metrics.csv (but the timings) and every tensor of both checkpoints (model and optimiser) must be identical.
  *
- * <p>The JVMs run the scalar kernels ({@code -Dgradwerk.simd.bits=0}). With the Vector API kernels, two identical
- * runs in one JVM already differ in the last bits: some SIMD reductions change their summation order when the JIT
- * compiles them, and the multi-threaded conv weight gradient adds partial sums in completion order. That is a
- * property of those kernels, not of resuming, so this test takes them out; {@link CliTrainTest} covers the SIMD
- * kernels with a tolerance.
+ * <p>The JVMs run the default (Vector API, multi-threaded) kernels: their reductions add lanes and per-thread
+ * partial sums in a fixed order, so the same inputs give the same bits however far the JIT has got.
  */
 class ResumeExactTest {
     @TempDir
@@ -36,7 +33,7 @@ class ResumeExactTest {
 
     private static void gradwerk(Path log, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Dgradwerk.simd.bits=0",
+                "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
