@@ -13,7 +13,8 @@ public final class Chapters {
             3, out -> Ch03FastKernels.run(System.out, out, Ch03FastKernels.Settings.fromSystemProperties()),
             4, out -> Ch04TensorAutograd.run(System.out, out),
             5, out -> Ch05ModulesOptimisers.run(System.out, out, 400),
-            6, out -> Ch06ConvUNet.run(System.out, out, Ch06ConvUNet.Settings.fromSystemProperties())
+            6, out -> Ch06ConvUNet.run(System.out, out, Ch06ConvUNet.Settings.fromSystemProperties()),
+            7, out -> Ch07Attention.run(System.out, out, Ch07Attention.Settings.fromSystemProperties())
     ));
 
     private Chapters() {}
