@@ -14,7 +14,8 @@ public final class Chapters {
             4, out -> Ch04TensorAutograd.run(System.out, out),
             5, out -> Ch05ModulesOptimisers.run(System.out, out, 400),
             6, out -> Ch06ConvUNet.run(System.out, out, Ch06ConvUNet.Settings.fromSystemProperties()),
-            7, out -> Ch07Attention.run(System.out, out, Ch07Attention.Settings.fromSystemProperties())
+            7, out -> Ch07Attention.run(System.out, out, Ch07Attention.Settings.fromSystemProperties()),
+            8, out -> Ch08Deformable.run(System.out, out, Ch08Deformable.Settings.fromSystemProperties())
     ));
 
     private Chapters() {}
