@@ -15,7 +15,8 @@ public final class Chapters {
             5, out -> Ch05ModulesOptimisers.run(System.out, out, 400),
             6, out -> Ch06ConvUNet.run(System.out, out, Ch06ConvUNet.Settings.fromSystemProperties()),
             7, out -> Ch07Attention.run(System.out, out, Ch07Attention.Settings.fromSystemProperties()),
-            8, out -> Ch08Deformable.run(System.out, out, Ch08Deformable.Settings.fromSystemProperties())
+            8, out -> Ch08Deformable.run(System.out, out, Ch08Deformable.Settings.fromSystemProperties()),
+            9, out -> Ch09OpenCl.run(System.out)
     ));
 
     private Chapters() {}
