@@ -16,7 +16,8 @@ public final class Chapters {
             6, out -> Ch06ConvUNet.run(System.out, out, Ch06ConvUNet.Settings.fromSystemProperties()),
             7, out -> Ch07Attention.run(System.out, out, Ch07Attention.Settings.fromSystemProperties()),
             8, out -> Ch08Deformable.run(System.out, out, Ch08Deformable.Settings.fromSystemProperties()),
-            9, out -> Ch09OpenCl.run(System.out)
+            9, out -> Ch09OpenCl.run(System.out),
+            10, out -> Ch10TrainDdanet.run(System.out, out, Ch10TrainDdanet.Settings.fromSystemProperties())
     ));
 
     private Chapters() {}
