@@ -43,7 +43,7 @@ final class ClNn {
 
     /** columns [C*kh*kw, outH, outW] = the windows of img [C,H,W] (0 in the padding). */
     void im2col(ClView img, Window2d w, ClView cols) {
-        int total = cols.numel();
+        int total = img.shape()[0] * cols.shape()[1] * cols.shape()[2]; // one work-item per (c, oh, ow)
         if (total == 0) return;
         kernel("conv.cl", img.type(), "im2col").launch1d(total, img.buffer(), img.offset(), st4(img), img.shape()[1],
                 img.shape()[2], cols.buffer(), cols.offset(), st4(cols), cols.shape()[1], cols.shape()[2], win8(w),

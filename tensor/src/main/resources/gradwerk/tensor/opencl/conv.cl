@@ -7,19 +7,29 @@
 // components 0), so no operand has to be copied to contiguous memory first.
 // The window is one int8: (kh, kw, sh, sw, ph, pw, dh, dw) = (.s0, .s1, .s2, .s3, .s4, .s5, .s6, .s7).
 
-// One work-item per column element. Neighbouring work-items take neighbouring ow, so both the reads (stride sw
-// along a row of the image) and the writes (contiguous columns) stay close together.
+// One work-item per (channel, output pixel), as in Caffe's im2col_gpu: it reads the kh*kw input pixels of its
+// window and writes them to its column in the kh*kw rows of that channel. Neighbouring work-items take
+// neighbouring ow, so the writes of each row are contiguous; the index arithmetic (divisions) is done once per
+// window instead of once per element.
 __kernel void im2col(__global const REAL* img, int imgOff, int4 imgSt, int H, int W,
                      __global REAL* col, int colOff, int4 colSt, int outH, int outW, int8 win, int total) {
     int g = get_global_id(0);
     if (g >= total) return;
     int ow = g % outW, t = g / outW;
-    int oh = t % outH, r = t / outH;                 // r = (c*kh + i)*kw + j, the column row
-    int j = r % win.s1, i = (r / win.s1) % win.s0, c = r / (win.s0 * win.s1);
-    int ih = oh * win.s2 - win.s4 + i * win.s6;
-    int iw = ow * win.s3 - win.s5 + j * win.s7;
-    REAL v = (ih >= 0 && ih < H && iw >= 0 && iw < W) ? img[imgOff + c * imgSt.x + ih * imgSt.y + iw * imgSt.z] : ZERO;
-    col[colOff + r * colSt.x + oh * colSt.y + ow * colSt.z] = v;
+    int oh = t % outH, c = t / outH;
+    int kh = win.s0, kw = win.s1;
+    int ih0 = oh * win.s2 - win.s4, iw0 = ow * win.s3 - win.s5;
+    __global const REAL* src = img + imgOff + c * imgSt.x;
+    __global REAL* dst = col + colOff + c * kh * kw * colSt.x + oh * colSt.y + ow * colSt.z;
+    for (int i = 0; i < kh; ++i) {
+        int ih = ih0 + i * win.s6;
+        bool rowInside = ih >= 0 && ih < H;
+        for (int j = 0; j < kw; ++j) {
+            int iw = iw0 + j * win.s7;
+            *dst = rowInside && iw >= 0 && iw < W ? src[ih * imgSt.y + iw * imgSt.z] : ZERO;
+            dst += colSt.x; // the next column row: (c*kh + i)*kw + j + 1
+        }
+    }
 }
 
 // The adjoint, ACCUMULATING into the image: image[c, ih, iw] += every column entry im2col would have read from
