@@ -68,15 +68,20 @@ class OpenClTrainingTest {
                 new Conv2d(8, 2, 1, g));
     }
 
-    /** A batch: noisy images with a bright square, and its mask as class indices. [images, masks] */
+    /** A batch of 16x16 images: noise with a bright square, and its mask as class indices. [images, masks] */
     static Tensor[] batch(Generator g, int n) {
-        int size = 16;
+        return batch(g, n, 16);
+    }
+
+    /** The same at any size (the square is a fifth of it, at least 5 pixels). */
+    static Tensor[] batch(Generator g, int n, int size) {
+        int side = Math.max(5, size / 5);
         float[] img = new float[n * size * size], mask = new float[n * size * size];
         for (int i = 0; i < n; i++) {
-            int r = g.nextInt(size - 4), c = g.nextInt(size - 4);
+            int r = g.nextInt(size - side + 1), c = g.nextInt(size - side + 1);
             for (int p = 0; p < size * size; p++) img[i * size * size + p] = (float) (0.3 * g.nextGaussian());
-            for (int y = r; y < r + 5; y++)
-                for (int x = c; x < c + 5; x++) {
+            for (int y = r; y < r + side; y++)
+                for (int x = c; x < c + side; x++) {
                     img[i * size * size + y * size + x] += 1;
                     mask[i * size * size + y * size + x] = 1;
                 }
