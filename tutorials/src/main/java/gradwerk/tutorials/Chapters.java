@@ -9,7 +9,11 @@ import java.util.function.Consumer;
 public final class Chapters {
     private static final Map<Integer, Consumer<Path>> CHAPTERS = new TreeMap<>(Map.of(
             1, out -> Ch01ScalarAutograd.run(System.out, out, 300),
-            2, out -> Ch02Tensors.run(System.out)
+            2, out -> Ch02Tensors.run(System.out),
+            3, out -> Ch03FastKernels.run(System.out, out, Ch03FastKernels.Settings.fromSystemProperties()),
+            4, out -> Ch04TensorAutograd.run(System.out, out),
+            5, out -> Ch05ModulesOptimisers.run(System.out, out, 400),
+            6, out -> Ch06ConvUNet.run(System.out, out, Ch06ConvUNet.Settings.fromSystemProperties())
     ));
 
     private Chapters() {}
