@@ -243,8 +243,21 @@ public final class OpenClContext implements AutoCloseable {
      * whether 64-bit atomics are (for atomic adds of doubles, see common.cl).
      */
     public String baseBuildOptions() {
+        String extra = extraBuildOptions();
         return "-cl-mad-enable" + (device.fp64() ? " -DGW_FP64=1" : "")
-                + (hasInt64Atomics() ? " -DGW_INT64_ATOMICS=1" : "");
+                + (hasInt64Atomics() ? " -DGW_INT64_ATOMICS=1" : "") + (extra.isEmpty() ? "" : " " + extra);
+    }
+
+    /**
+     * Options added to every program build: system property {@code gradwerk.opencl.buildOptions}, else environment
+     * variable {@code GRADWERK_OPENCL_BUILD_OPTIONS} (empty by default). E.g. {@code -cl-fast-relaxed-math} to try a
+     * driver's fast math, or {@code -DGW_FAIL_BUILD=1}, which makes every build fail (common.cl), to see what a
+     * kernel build error looks like.
+     */
+    static String extraBuildOptions() {
+        String p = System.getProperty("gradwerk.opencl.buildOptions");
+        if (p == null) p = System.getenv("GRADWERK_OPENCL_BUILD_OPTIONS");
+        return p == null ? "" : p.strip();
     }
 
     /** The build options of a typed program. */

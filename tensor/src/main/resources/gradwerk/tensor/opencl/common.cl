@@ -8,6 +8,12 @@
 //   -DGW_REAL_DOUBLE=1   REAL is double (the preprocessor cannot compare type names)
 //   -DGW_INT64_ATOMICS=1 the device has cl_khr_int64_base_atomics (64-bit compare-and-swap)
 //   -cl-mad-enable       a*b+c may use a fused/faster multiply-add
+// plus whatever gradwerk.opencl.buildOptions / GRADWERK_OPENCL_BUILD_OPTIONS adds (OpenClContext.extraBuildOptions),
+// e.g. -DGW_FAIL_BUILD=1, which stops every build here: a way to see (and test) how a build error is reported.
+
+#ifdef GW_FAIL_BUILD
+#error "GW_FAIL_BUILD is defined: this build fails on purpose (see gradwerk.opencl.buildOptions)"
+#endif
 
 #ifdef GW_FP64
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
