@@ -44,6 +44,16 @@ public final class GradCheck {
         }
 
         public Problem withEps(double newEps) { return new Problem(label, function, inputs, newEps); }
+
+        /**
+         * The same problem with its inputs copied to {@code device} (contiguous there): the check then runs the
+         * op's forward and backward kernels on that device, and its finite differences too.
+         */
+        public Problem to(gradwerk.tensor.Device device) {
+            Tensor[] moved = new Tensor[inputs.length];
+            for (int i = 0; i < moved.length; i++) moved[i] = inputs[i].to(device);
+            return new Problem(label + (device.isCpu() ? "" : ", on " + device.name()), function, moved, eps);
+        }
     }
 
     /** The outcome: {@code maxError} is the largest |analytic - numeric| seen; {@code message} explains a failure. */
@@ -103,11 +113,11 @@ public final class GradCheck {
     }
 
     private static void projected(Problem p, Variable[] leaves, Variable y, Generator g, Worst worst) {
-        Tensor v = randn(g, y.shape()).to(y.dtype());
+        Tensor v = randn(g, y.shape()).to(y.dtype()).to(y.value().device());
         double[] vs = v.toDoubleArray();
         Variable[] grads = analyticGrads(y, v, leaves);
         for (int i = 0; i < leaves.length; i++) {
-            Tensor x = leaves[i].value(), original = x.copy(), step = randn(g, x.shape()).mul(p.eps());
+            Tensor x = leaves[i].value(), original = x.copy(), step = randn(g, x.shape()).mul(p.eps()).to(x.device());
             double[] a = grads[i].value().toDoubleArray(), u = step.toDoubleArray();
             double analytic = 0;
             for (int k = 0; k < a.length; k++) analytic += a[k] * u[k] / p.eps();
@@ -231,7 +241,7 @@ public final class GradCheck {
         for (int i = 0; i < k; i++) probe[i] = Variable.constant(p.inputs()[i]);
         int[] outShape = p.function().apply(probe).shape();
         Tensor[] inputs = Arrays.copyOf(p.inputs(), k + 1);
-        inputs[k] = randn(new Generator(seed), outShape);
+        inputs[k] = randn(new Generator(seed), outShape).to(p.inputs()[0].device());
         Function<Variable[], Variable> gradient = vars -> {
             Variable[] xs = Arrays.copyOf(vars, k);
             Variable[] grads = Engine.grad(p.function().apply(xs), vars[k], xs, true, true);

@@ -45,6 +45,14 @@ public final class GradCheckAll {
      * exception thrown by the op or its rule counts as a failure and is reported.
      */
     public static GradCheck.Result checkOp(String name, long seed) {
+        return checkOp(name, seed, gradwerk.tensor.Device.CPU);
+    }
+
+    /**
+     * The same with every case's inputs moved to {@code device} before the check (see {@link GradCheck.Problem#to}):
+     * gradient checks of the device's kernels, in float64 (on OpenCL: where the device has cl_khr_fp64).
+     */
+    public static GradCheck.Result checkOp(String name, long seed, gradwerk.tensor.Device device) {
         OpRegistry.Entry op = OpRegistry.get(name);
         GradCheck.Result worst = new GradCheck.Result(name, "", true, 0, "");
         for (int c = 0; c < op.cases().size(); c++) {
@@ -52,6 +60,7 @@ public final class GradCheckAll {
             GradCheck.Problem p = null;
             try {
                 p = op.cases().get(c).sample(new Sampler(caseSeed));
+                if (!device.isCpu()) p = p.to(device);
                 GradCheck.Result r = GradCheck.check(name, p, GradCheck.Mode.AUTO, caseSeed);
                 if (r.passed() && op.secondOrder())
                     r = GradCheck.check(name, GradCheck.secondOrder(p, caseSeed), GradCheck.Mode.AUTO, caseSeed);

@@ -110,7 +110,7 @@ public final class BinaryRules implements OpFamily {
                     int[] full = Shape.broadcast("where", p[0], p[1]);
                     Tensor cond = s.uniform(0, 1, s.broadcastable(full)).gt(Tensor.scalar(gradwerk.tensor.DType.FLOAT64, 0.5));
                     return Problem.of("where, broadcast " + Shape.str(cond.shape()) + " ? " + Shape.str(p[0]) + " : "
-                            + Shape.str(p[1]), v -> Variable.where(cond, v[0], v[1]), s.normal(p[0]), s.normal(p[1]));
+                            + Shape.str(p[1]), v -> Variable.where(cond.to(v[0].value().device()), v[0], v[1]), s.normal(p[0]), s.normal(p[1]));
                 }));
     }
 

@@ -22,7 +22,21 @@ public final class Main implements Runnable {
             // a failure while loading a batch arrives wrapped; what matters is the cause
             if (ex instanceof gradwerk.nn.data.DataLoaderException && ex.getCause() instanceof Exception cause) ex = cause;
             // bad input and missing hardware are explained in one line, never a stack trace
+            // OpenCL: no loader/platform, a kernel that does not compile, out of device memory, any CL error
+            if (ex instanceof gradwerk.tensor.opencl.OpenClBuildException b) {
+                cmd.getErr().println("gradwerk " + cmd.getCommandName() + ": " + firstLine(b.getMessage())
+                        + " (a bug in gradwerk's kernels or in the OpenCL driver: please report it with the compiler log below;"
+                        + " meanwhile use --device cpu or another OpenCL device)");
+                b.buildLog().strip().lines().forEach(l -> cmd.getErr().println("  | " + l));
+                return 3;
+            }
+            if (ex instanceof gradwerk.tensor.opencl.OpenClUnavailableException
+                    || ex instanceof gradwerk.tensor.opencl.OpenClException) {
+                cmd.getErr().println("gradwerk " + cmd.getCommandName() + ": " + firstLine(ex.getMessage()));
+                return 3;
+            }
             if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
+                    || ex instanceof UnsupportedOperationException
                     || ex instanceof java.io.UncheckedIOException || ex instanceof java.io.IOException) {
                 String m = String.valueOf(ex.getMessage());
                 int nl = m.indexOf('\n');
@@ -32,6 +46,12 @@ public final class Main implements Runnable {
             throw ex;
         });
         return cl.execute(args);
+    }
+
+    private static String firstLine(String m) {
+        m = String.valueOf(m);
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
     }
 
     @Override

@@ -94,15 +94,19 @@ public final class NormOps implements OpFamily {
                 + (training && track ? " +running stats" : "");
         Tensor x = s.normal(shape);
         if (!affine)
-            return Problem.of(label, v -> batchNorm(v[0], stats(training, track, rm), stats(training, track, rv), null, null,
+            return Problem.of(label, v -> batchNorm(v[0], stats(training, track, rm, v[0]), stats(training, track, rv, v[0]), null, null,
                     training, momentum, eps), x);
-        return Problem.of(label, v -> batchNorm(v[0], stats(training, track, rm), stats(training, track, rv), v[1], v[2],
+        return Problem.of(label, v -> batchNorm(v[0], stats(training, track, rm, v[0]), stats(training, track, rv, v[0]), v[1], v[2],
                 training, momentum, eps), x, s.uniform(0.5, 1.5, c), s.normal(c));
     }
 
-    /** Running stats for one evaluation: a fresh copy (training updates them in place), or none. */
-    private static Tensor stats(boolean training, boolean track, Tensor t) {
-        return !training ? t : track ? t.copy() : null;
+    /**
+     * Running stats for one evaluation, on the input's device: a fresh copy (training updates them in place), or
+     * none.
+     */
+    private static Tensor stats(boolean training, boolean track, Tensor t, Variable x) {
+        Tensor here = t.to(x.value().device());
+        return !training ? here : track ? here.copy() : null;
     }
 
     private static Problem groupCase(Sampler s, boolean instance) {

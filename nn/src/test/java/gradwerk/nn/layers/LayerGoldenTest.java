@@ -13,6 +13,7 @@ import gradwerk.nn.layers.Activation.Sigmoid;
 import gradwerk.nn.layers.Activation.Tanh;
 import gradwerk.nn.loss.CrossEntropy;
 import gradwerk.tensor.DType;
+import gradwerk.tensor.Device;
 import gradwerk.tensor.Generator;
 import gradwerk.tensor.Tensor;
 import gradwerk.tensor.nn.Interpolation;
@@ -26,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Whole models against PyTorch (tools/torch_layer_goldens.py): the same layer list, PyTorch's state dict loaded by
  * name, one training-mode forward + cross-entropy + backward (output, loss, every parameter's gradient, the updated
- * running stats), then an eval-mode forward. float64, agreement to 1e-9 relative.
+ * running stats), then an eval-mode forward. float64, agreement to 1e-9 relative; on the CPU and on OpenCL.
  */
 class LayerGoldenTest {
     private static final JsonObject GOLDENS = Goldens.load("modules.json");
@@ -62,24 +63,43 @@ class LayerGoldenTest {
     }
 
     @Test
-    void convNetMatchesTorch() { replay("conv net", convNet(new Generator(0))); }
+    void convNetMatchesTorch() { replay("conv net", convNet(new Generator(0)), Device.CPU); }
 
     @Test
-    void headNetMatchesTorch() { replay("head net", headNet(new Generator(0))); }
+    void headNetMatchesTorch() { replay("head net", headNet(new Generator(0)), Device.CPU); }
 
-    private static void replay(String name, Module model) {
+    /** The same on OpenCL (skipped without a platform, failing with CI=true): every layer's kernels and autograd. */
+    @Test
+    void convNetMatchesTorchOnOpenCl() { replay("conv net", convNet(new Generator(0)), openCl()); }
+
+    @Test
+    void headNetMatchesTorchOnOpenCl() { replay("head net", headNet(new Generator(0)), openCl()); }
+
+    static Device openCl() {
+        java.util.Optional<String> reason = gradwerk.tensor.opencl.OpenClPlatforms.unavailableReason();
+        if (reason.isPresent()) {
+            if ("true".equalsIgnoreCase(System.getenv("CI")))
+                org.junit.jupiter.api.Assertions.fail("CI=true, so OpenCL must work here, but: " + reason.get());
+            org.junit.jupiter.api.Assumptions.abort("no OpenCL: " + reason.get());
+        }
+        return Device.get("opencl");
+    }
+
+    private static void replay(String name, Module model, Device device) {
         JsonObject c = null;
         for (var e : GOLDENS.getAsJsonArray("cases")) if (e.getAsJsonObject().get("name").getAsString().equals(name)) c = e.getAsJsonObject();
-        model.to(DType.FLOAT64);
+        model.to(DType.FLOAT64).to(device);
         Map<String, Tensor> state = new LinkedHashMap<>();
         c.getAsJsonObject("state").entrySet().forEach(e -> state.put(e.getKey(), Goldens.tensor(e.getValue())));
         model.loadStateDict(state, true);
         double rtol = 1e-9, atol = 1e-12;
 
         model.train();
-        Variable out = model.forward(Goldens.tensor(c.get("input")));
+        Tensor input = Goldens.tensor(c.get("input")).to(device);
+        Variable out = model.forward(input);
+        assertEquals(device, out.value().device());
         Goldens.assertClose(name + " output", Goldens.tensor(c.get("output")), out.value(), rtol, atol);
-        Variable loss = CrossEntropy.crossEntropy(out, Goldens.tensor(c.get("target")));
+        Variable loss = CrossEntropy.crossEntropy(out, Goldens.tensor(c.get("target")).to(device));
         assertEquals(c.get("loss").getAsDouble(), loss.item(), 1e-12);
         loss.backward();
         Map<String, Parameter> params = model.namedParameters();
@@ -91,7 +111,7 @@ class LayerGoldenTest {
                 Goldens.assertClose(name + " " + e.getKey(), Goldens.tensor(e.getValue()), sd.get(e.getKey()), rtol, atol));
 
         model.eval();
-        Goldens.assertClose(name + " eval output", Goldens.tensor(c.get("evalOutput")), model.forward(Goldens.tensor(c.get("input"))).value(),
+        Goldens.assertClose(name + " eval output", Goldens.tensor(c.get("evalOutput")), model.forward(input).value(),
                 rtol, atol);
     }
 }

@@ -40,7 +40,7 @@ final class ClKernel {
 
     /**
      * Sets the arguments in order and enqueues the kernel. Arguments: {@link ClBuffer} (a {@code __global}
-     * pointer), {@link Integer} ({@code int}), {@link Float}, {@link Double}, {@code int[8]} (an {@code int8}),
+     * pointer), {@link Integer} ({@code int}), {@link Float}, {@link Double}, {@code int[8]}, {@code int[4]}, {@code int[2]} ({@code int8}, {@code int4}, {@code int2}),
      * {@link Local}. {@code local} may be null (the driver picks the work-group size).
      */
     synchronized void launch(long[] global, long[] local, Object... args) {
@@ -76,6 +76,8 @@ final class ClKernel {
             case Float v -> clSetKernelArg(kernel, i, Sizeof.cl_float, Pointer.to(new float[] {v}));
             case Double v -> clSetKernelArg(kernel, i, Sizeof.cl_double, Pointer.to(new double[] {v}));
             case int[] v when v.length == 8 -> clSetKernelArg(kernel, i, Sizeof.cl_int8, Pointer.to(v));
+            case int[] v when v.length == 4 -> clSetKernelArg(kernel, i, Sizeof.cl_int4, Pointer.to(v));
+            case int[] v when v.length == 2 -> clSetKernelArg(kernel, i, Sizeof.cl_int2, Pointer.to(v));
             case Local l -> clSetKernelArg(kernel, i, l.bytes(), null);
             default -> throw new IllegalArgumentException("kernel " + name + " argument " + i + ": unsupported "
                     + (a == null ? "null" : a.getClass().getSimpleName()));

@@ -16,17 +16,19 @@ import java.util.Locale;
  * {@link #cast}); an output must not partially overlap an input (identical, for in-place updates, is fine).
  *
  * <p>This class holds the elementwise family; reductions and softmax live in {@link ClReductions}, the matrix
- * product in {@link ClGemm}.
+ * product in {@link ClGemm}, the neural-network kernels in {@link ClNn}.
  */
 public final class ClKernels {
     private final OpenClContext ctx;
     private final ClReductions reductions;
     private final ClGemm gemm;
+    private final ClNn nn;
 
     ClKernels(OpenClContext ctx) {
         this.ctx = ctx;
         this.reductions = new ClReductions(ctx);
         this.gemm = new ClGemm(ctx);
+        this.nn = new ClNn(ctx);
     }
 
     // ---- elementwise ---------------------------------------------------------------------------------------------
@@ -184,6 +186,11 @@ public final class ClKernels {
 
     ClGemm gemmKernel() {
         return gemm;
+    }
+
+    /** The neural-network kernels (convolution lowering, pooling, sampling, normalisation). */
+    ClNn nn() {
+        return nn;
     }
 
     ClKernel kernel(ClType t, String name) {

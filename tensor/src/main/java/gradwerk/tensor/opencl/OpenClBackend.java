@@ -8,6 +8,9 @@ import gradwerk.tensor.ReduceOp;
 import gradwerk.tensor.Storage;
 import gradwerk.tensor.Tensor;
 import gradwerk.tensor.UnaryOp;
+import gradwerk.tensor.nn.GridPadding;
+import gradwerk.tensor.nn.Interpolation;
+import gradwerk.tensor.nn.Window2d;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -173,6 +176,109 @@ public final class OpenClBackend implements Backend {
         k.softmax(x, y, log);
     }
 
+    // ---- neural-network kernels (ClNn: conv.cl, pool.cl, sampling.cl, norm.cl) ------------------------------------
+    //
+    // Inputs may be any strided views: the kernels read through offsets and strides, nothing is made contiguous
+    // first. convUnfoldProduct, convFoldProduct and convUnfoldWeightProduct keep Backend's defaults
+    // (ConvLowering: im2col/col2im below plus the tiled GEMM, per image and band of rows).
+
+    @Override
+    public void im2col(Tensor input, Window2d w, Tensor columns) {
+        k.nn().im2col(view(input), w, view(columns));
+    }
+
+    @Override
+    public void col2im(Tensor columns, Window2d w, Tensor image) {
+        k.nn().col2im(view(columns), w, view(image));
+    }
+
+    @Override
+    public void maxPool2d(Tensor input, Window2d w, Tensor out, Tensor indices) {
+        k.nn().maxPool2d(view(input), w, view(out), view(indices));
+    }
+
+    @Override
+    public void maxPool2dBackward(Tensor gradOut, Tensor indices, Tensor gradInput) {
+        k.nn().maxPool2dBackward(view(gradOut), view(indices), view(gradInput));
+    }
+
+    @Override
+    public void avgPool2d(Tensor input, Window2d w, boolean countIncludePad, int divisorOverride, Tensor out) {
+        k.nn().avgPool2d(view(input), w, countIncludePad, divisorOverride, view(out));
+    }
+
+    @Override
+    public void avgPool2dBackward(Tensor gradOut, Window2d w, boolean countIncludePad, int divisorOverride,
+                                  Tensor gradInput) {
+        k.nn().avgPool2dBackward(view(gradOut), w, countIncludePad, divisorOverride, view(gradInput));
+    }
+
+    @Override
+    public void adaptiveAvgPool2d(Tensor input, Tensor out) {
+        k.nn().adaptiveAvgPool2d(view(input), view(out));
+    }
+
+    @Override
+    public void adaptiveAvgPool2dBackward(Tensor gradOut, Tensor gradInput) {
+        k.nn().adaptiveAvgPool2dBackward(view(gradOut), view(gradInput));
+    }
+
+    @Override
+    public void upsample2d(Tensor input, Interpolation mode, boolean alignCorners, double scaleH, double scaleW,
+                           Tensor out) {
+        k.nn().upsample2d(view(input), mode == Interpolation.NEAREST, alignCorners, scaleH, scaleW, view(out));
+    }
+
+    @Override
+    public void upsample2dBackward(Tensor gradOut, Interpolation mode, boolean alignCorners, double scaleH,
+                                   double scaleW, Tensor gradInput) {
+        k.nn().upsample2dBackward(view(gradOut), mode == Interpolation.NEAREST, alignCorners, scaleH, scaleW,
+                view(gradInput));
+    }
+
+    @Override
+    public void gridSample2d(Tensor input, Tensor grid, Interpolation mode, GridPadding padding, boolean alignCorners,
+                             Tensor out) {
+        k.nn().gridSample2d(view(input), view(grid), mode == Interpolation.NEAREST, padding == GridPadding.BORDER,
+                alignCorners, view(out));
+    }
+
+    @Override
+    public void gridSample2dBackward(Tensor gradOut, Tensor input, Tensor grid, Interpolation mode,
+                                     GridPadding padding, boolean alignCorners, Tensor gradInput, Tensor gradGrid) {
+        k.nn().gridSample2dBackward(view(gradOut), view(input), view(grid), mode == Interpolation.NEAREST,
+                padding == GridPadding.BORDER, alignCorners, viewOrNull(gradInput), viewOrNull(gradGrid));
+    }
+
+    @Override
+    public void batchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+                          boolean training, double momentum, double eps, Tensor out, Tensor saveMean,
+                          Tensor saveInvstd) {
+        k.nn().batchNorm(view(x), viewOrNull(weight), viewOrNull(bias), viewOrNull(runningMean),
+                viewOrNull(runningVar), training, momentum, eps, view(out), view(saveMean), view(saveInvstd));
+    }
+
+    @Override
+    public void batchNormBackward(Tensor gradOut, Tensor x, Tensor weight, Tensor saveMean, Tensor saveInvstd,
+                                  boolean training, Tensor gradInput, Tensor gradWeight, Tensor gradBias) {
+        k.nn().batchNormBackward(view(gradOut), view(x), viewOrNull(weight), view(saveMean), view(saveInvstd),
+                training, viewOrNull(gradInput), viewOrNull(gradWeight), viewOrNull(gradBias));
+    }
+
+    @Override
+    public void groupNorm(Tensor x, Tensor weight, Tensor bias, int groups, double eps, Tensor out,
+                          Tensor saveMean, Tensor saveInvstd) {
+        k.nn().groupNorm(view(x), viewOrNull(weight), viewOrNull(bias), groups, eps, view(out), view(saveMean),
+                view(saveInvstd));
+    }
+
+    @Override
+    public void groupNormBackward(Tensor gradOut, Tensor x, Tensor weight, Tensor saveMean, Tensor saveInvstd,
+                                  int groups, Tensor gradInput, Tensor gradWeight, Tensor gradBias) {
+        k.nn().groupNormBackward(view(gradOut), view(x), viewOrNull(weight), view(saveMean), view(saveInvstd),
+                groups, viewOrNull(gradInput), viewOrNull(gradWeight), viewOrNull(gradBias));
+    }
+
     // ---- plumbing ------------------------------------------------------------------------------------------------
 
     /** The kernels' view of a tensor of this device. */
@@ -181,6 +287,10 @@ public final class OpenClBackend implements Backend {
             throw new IllegalArgumentException("OpenCL backend " + device + ": tensor lives on " + t.device()
                     + "; move it with .to(Device)");
         return new ClView(s.buffer(), ClType.of(t.dtype()), t.shape(), t.strides(), t.offset());
+    }
+
+    private ClView viewOrNull(Tensor t) {
+        return t == null ? null : view(t);
     }
 
     private static int last(int[] packed8) {

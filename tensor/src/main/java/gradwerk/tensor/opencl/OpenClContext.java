@@ -238,15 +238,58 @@ public final class OpenClContext implements AutoCloseable {
 
     // ---- programs and kernels ------------------------------------------------------------------------------------
 
-    /** The options every program is built with: fused multiply-add allowed, and whether doubles are available. */
+    /**
+     * The options every program is built with: fused multiply-add allowed, whether doubles are available, and
+     * whether 64-bit atomics are (for atomic adds of doubles, see common.cl).
+     */
     public String baseBuildOptions() {
-        return "-cl-mad-enable" + (device.fp64() ? " -DGW_FP64=1" : "");
+        String extra = extraBuildOptions();
+        return "-cl-mad-enable" + (device.fp64() ? " -DGW_FP64=1" : "")
+                + (hasInt64Atomics() ? " -DGW_INT64_ATOMICS=1" : "") + (extra.isEmpty() ? "" : " " + extra);
+    }
+
+    /**
+     * Options added to every program build: system property {@code gradwerk.opencl.buildOptions}, else environment
+     * variable {@code GRADWERK_OPENCL_BUILD_OPTIONS} (empty by default). E.g. {@code -cl-fast-relaxed-math} to try a
+     * driver's fast math, or {@code -DGW_FAIL_BUILD=1}, which makes every build fail (common.cl), to see what a
+     * kernel build error looks like.
+     */
+    static String extraBuildOptions() {
+        String p = System.getProperty("gradwerk.opencl.buildOptions");
+        if (p == null) p = System.getenv("GRADWERK_OPENCL_BUILD_OPTIONS");
+        return p == null ? "" : p.strip();
     }
 
     /** The build options of a typed program. */
     String typedOptions(ClType type) {
         if (type == ClType.DOUBLE) requireFp64();
-        return baseBuildOptions() + " -DREAL=" + type.cName();
+        return baseBuildOptions() + " -DREAL=" + type.cName() + (type == ClType.DOUBLE ? " -DGW_REAL_DOUBLE=1" : "");
+    }
+
+    private volatile String extensions;
+
+    /** Whether the device lists {@code name} among its CL_DEVICE_EXTENSIONS. */
+    public boolean hasExtension(String name) {
+        String ext = extensions;
+        if (ext == null) {
+            try {
+                long[] size = new long[1];
+                clGetDeviceInfo(deviceId, CL_DEVICE_EXTENSIONS, 0, null, size);
+                byte[] b = new byte[(int) size[0]];
+                clGetDeviceInfo(deviceId, CL_DEVICE_EXTENSIONS, b.length, Pointer.to(b), null);
+                int n = b.length;
+                while (n > 0 && b[n - 1] == 0) n--;
+                ext = extensions = " " + new String(b, 0, n, StandardCharsets.US_ASCII).strip() + " ";
+            } catch (CLException e) {
+                throw OpenClException.of("reading the extensions of " + device.id(), e);
+            }
+        }
+        return ext.contains(" " + name + " ");
+    }
+
+    /** Whether kernels can add doubles atomically (cl_khr_int64_base_atomics); floats always can. */
+    boolean hasInt64Atomics() {
+        return hasExtension("cl_khr_int64_base_atomics");
     }
 
     /** Throws a clear message on devices without double precision. */

@@ -27,7 +27,9 @@
  *
  * <h2>Kernel files</h2>
  * {@code common.cl} (prelude: fp64 pragma, strided indexing, work-group reductions), {@code elementwise.cl}
- * (unary/binary tables, where, fill), {@code cast.cl}, {@code reduce.cl}, {@code softmax.cl}, {@code gemm.cl}.
+ * (unary/binary tables, where, fill), {@code cast.cl}, {@code reduce.cl}, {@code softmax.cl}, {@code gemm.cl}, and
+ * the nn kernels ({@link gradwerk.tensor.opencl.ClNn}): {@code conv.cl} (im2col/col2im), {@code pool.cl},
+ * {@code sampling.cl} (upsample, grid_sample and their gradients), {@code norm.cl} (batch/group norm).
  * Typed files are compiled with {@code -DREAL=float} and, on devices with {@code cl_khr_fp64}, again with
  * {@code -DREAL=double}.
  */

@@ -5,7 +5,15 @@
 // Build options the host passes:
 //   -DGW_FP64=1          the device has cl_khr_fp64 (double precision)
 //   -DREAL=float|double  the element type of typed files: each one is compiled once per type it is used with
+//   -DGW_REAL_DOUBLE=1   REAL is double (the preprocessor cannot compare type names)
+//   -DGW_INT64_ATOMICS=1 the device has cl_khr_int64_base_atomics (64-bit compare-and-swap)
 //   -cl-mad-enable       a*b+c may use a fused/faster multiply-add
+// plus whatever gradwerk.opencl.buildOptions / GRADWERK_OPENCL_BUILD_OPTIONS adds (OpenClContext.extraBuildOptions),
+// e.g. -DGW_FAIL_BUILD=1, which stops every build here: a way to see (and test) how a build error is reported.
+
+#ifdef GW_FAIL_BUILD
+#error "GW_FAIL_BUILD is defined: this build fails on purpose (see gradwerk.opencl.buildOptions)"
+#endif
 
 #ifdef GW_FP64
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
@@ -75,4 +83,37 @@ inline REAL name(REAL v, __local REAL* scratch) {                               
 GW_GROUP_REDUCE(gw_group_sum, GW_SUM)
 GW_GROUP_REDUCE(gw_group_max, GW_MAX)
 GW_GROUP_REDUCE(gw_group_min, GW_MIN)
+#endif
+
+#ifdef REAL
+// ---- atomic add -------------------------------------------------------------------------------------------------
+//
+// OpenCL 1.x has atomic adds for integers only. A float add is a compare-and-swap loop on the value's bits: read
+// the old value, compute old + v, and store it only if the memory still holds the old bits; otherwise another
+// work-item got there first, so retry from what it wrote. Doubles need the 64-bit compare-and-swap of
+// cl_khr_int64_base_atomics; without it GW_CAN_ATOMIC_ADD stays undefined for double, and the host uses kernels
+// that do not scatter. The order in which concurrent adds land is not fixed, so float sums may differ in the last
+// bits from run to run.
+#ifdef GW_REAL_DOUBLE
+#ifdef GW_INT64_ATOMICS
+#pragma OPENCL EXTENSION cl_khr_int64_base_atomics : enable
+#define GW_CAN_ATOMIC_ADD 1
+inline void gw_atomic_add(volatile __global double* p, double v) {
+    ulong seen, old = as_ulong(*p);
+    do {
+        seen = old;
+        old = atom_cmpxchg((volatile __global ulong*) p, seen, as_ulong(as_double(seen) + v));
+    } while (old != seen);
+}
+#endif
+#else
+#define GW_CAN_ATOMIC_ADD 1
+inline void gw_atomic_add(volatile __global float* p, float v) {
+    uint seen, old = as_uint(*p);
+    do {
+        seen = old;
+        old = atomic_cmpxchg((volatile __global uint*) p, seen, as_uint(as_float(seen) + v));
+    } while (old != seen);
+}
+#endif
 #endif

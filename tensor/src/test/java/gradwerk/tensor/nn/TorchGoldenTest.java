@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import gradwerk.tensor.DType;
+import gradwerk.tensor.Device;
 import gradwerk.tensor.Tensor;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -22,7 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Replays the PyTorch goldens of {@code tools/torch_nn_goldens.py} (src/test/resources/goldens/nn/*.json): every
- * case runs in float64 (tight tolerance) and float32 (the fast float kernels), forward and backward.
+ * case runs in float64 (tight tolerance) and float32 (the fast float kernels), forward and backward, on the CPU and
+ * on OpenCL (the default device of {@code Device.get("opencl")}; without an OpenCL platform those cases are one
+ * skipped test, or a failure when the environment has {@code CI=true}).
  */
 class TorchGoldenTest {
     private static final String[] FILES = {"conv", "pool", "sampling", "norm", "pad"};
@@ -30,6 +33,14 @@ class TorchGoldenTest {
     @TestFactory
     Stream<DynamicTest> pytorchGoldens() throws Exception {
         List<DynamicTest> tests = new ArrayList<>();
+        java.util.Optional<String> noOpenCl = gradwerk.tensor.opencl.OpenClPlatforms.unavailableReason();
+        List<String> devices = noOpenCl.isPresent() ? List.of("cpu") : List.of("cpu", "opencl");
+        if (noOpenCl.isPresent())
+            tests.add(DynamicTest.dynamicTest("opencl: no platform", () -> {
+                if ("true".equalsIgnoreCase(System.getenv("CI")))
+                    org.junit.jupiter.api.Assertions.fail("CI=true, so OpenCL must work here, but: " + noOpenCl.get());
+                org.junit.jupiter.api.Assumptions.abort("no OpenCL: " + noOpenCl.get());
+            }));
         for (String file : FILES) {
             var stream = getClass().getResourceAsStream("/goldens/nn/" + file + ".json");
             if (stream == null) throw new IllegalStateException("missing golden file " + file + ".json");
@@ -41,16 +52,20 @@ class TorchGoldenTest {
             for (int i = 0; i < cases.size(); i++) {
                 JsonObject c = cases.get(i).getAsJsonObject();
                 String name = file + "#" + i + " " + c.get("op").getAsString() + " " + c.get("params");
-                for (DType dt : new DType[] {DType.FLOAT64, DType.FLOAT32})
-                    tests.add(DynamicTest.dynamicTest(name + " " + dt, () -> replay(c, dt, name + " " + dt)));
+                for (String device : devices)
+                    for (DType dt : new DType[] {DType.FLOAT64, DType.FLOAT32}) {
+                        String label = name + " " + dt + " " + device;
+                        tests.add(DynamicTest.dynamicTest(label, () -> replay(c, dt, Device.get(device), label)));
+                    }
             }
         }
         assertTrue(tests.size() > 50, "goldens found: " + tests.size());
         return tests.stream();
     }
 
-    private static void replay(JsonObject c, DType dt, String name) {
+    private static void replay(JsonObject c, DType dt, Device device, String name) {
         Map<String, Tensor> in = tensors(c.getAsJsonObject("inputs"), dt), want = tensors(c.getAsJsonObject("outputs"), dt);
+        in.replaceAll((k, t) -> t.to(device));
         JsonObject p = c.getAsJsonObject("params");
         Map<String, Tensor> got = new LinkedHashMap<>();
         Tensor x = in.get("x"), g = in.get("g");
@@ -161,6 +176,7 @@ class TorchGoldenTest {
         for (var e : want.entrySet()) {
             Tensor actual = got.get(e.getKey());
             if (actual == null) throw new AssertionError(name + ": nothing computed for " + e.getKey());
+            if (actual.device() != device) throw new AssertionError(name + ": " + e.getKey() + " is on " + actual.device());
             assertClose(e.getValue(), actual, tol, name + " " + e.getKey());
         }
     }
