@@ -41,7 +41,13 @@ class NormProperties {
         REFERENCE.batchNorm(x, w, b, ref[3], ref[4], training, 0.1, 1e-5, ref[0], ref[1], ref[2]);
         String[] names = {"out", "mean", "invstd", "running mean", "running var"};
         double t = dt == DType.FLOAT32 ? 1e-4 : 1e-10;
-        for (int i = 0; i < 5; i++) assertClose(ref[i], fast[i], t, "batchNorm " + names[i] + " " + dt);
+        // A float32 kernel holds the batch mean in float32: rounding it moves x - mean by up to ulp(|mean|)/2, and
+        // the output by that times invstd·|w|, which is large when a channel barely varies (few elements, offset
+        // mean). That much difference from the float64 reference is float32, not a bug.
+        double meanRounding = dt == DType.FLOAT32
+                ? 0x1p-23 * absMax(x) * absMax(ref[2]) * (w == null ? 1 : absMax(w)) : 0;
+        for (int i = 0; i < 5; i++)
+            assertClose(ref[i], fast[i], i == 0 ? t + meanRounding : t, "batchNorm " + names[i] + " " + dt);
 
         Tensor go = strided(randn(dt, ~seed, x.shape()), seed + 5);
         Tensor[] fb = {Tensor.zeros(dt, x.shape()), Tensor.zeros(dt, c), Tensor.zeros(dt, c)};
@@ -128,5 +134,11 @@ class NormProperties {
         e = assertThrows(IllegalArgumentException.class,
                 () -> Norm.batchNorm(Tensor.zeros(2, 3), null, null, Tensor.zeros(4), null, true, 0.1, 1e-5));
         assertTrue(e.getMessage().startsWith("batchNorm: input [2,3] has 3 channels"), e.getMessage());
+    }
+
+    private static double absMax(Tensor t) {
+        double m = 0;
+        for (double v : t.toDoubleArray()) m = Math.max(m, Math.abs(v));
+        return m;
     }
 }
