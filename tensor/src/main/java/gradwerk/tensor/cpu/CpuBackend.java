@@ -300,16 +300,28 @@ public class CpuBackend extends ScalarBackend {
 
     @Override
     public void convUnfoldProduct(Tensor src, Tensor a, Window2d w, Tensor bias, Tensor out) {
+        if (DirectConv.applies(a, w, src, bias, out) && out.isContiguous()) {
+            DirectConv.unfoldProduct(src, a, w, bias, out);
+            return;
+        }
         ConvLowering.unfoldProduct(this, src, a, w, bias, out, CORES);
     }
 
     @Override
     public void convFoldProduct(Tensor src, Tensor a, Window2d w, Tensor out) {
+        if (DirectConv.applies(a, w, src, out) && out.isContiguous()) {
+            DirectConv.foldProduct(src, a, w, out);
+            return;
+        }
         ConvLowering.foldProduct(this, src, a, w, out, CORES);
     }
 
     @Override
     public void convUnfoldWeightProduct(Tensor dy, Tensor x, Window2d w, Tensor gw) {
+        if (DirectConv.applies(gw, w, dy, x) && gw.size(2) <= DirectConv.DIRECT_WEIGHT_K) {
+            DirectConv.unfoldWeightProduct(dy, x, w, gw);
+            return;
+        }
         ConvLowering.unfoldWeightProduct(this, dy, x, w, gw, CORES);
     }
 

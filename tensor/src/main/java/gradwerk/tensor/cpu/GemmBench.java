@@ -59,7 +59,7 @@ public final class GemmBench {
     }
 
     /** Enough repetitions for a stable median without running for minutes: ~2 s at 100 GFLOPS, 5..101 calls. */
-    private static int defaultReps(int n) {
+    public static int defaultReps(int n) {
         double seconds = 2.0 * n * n * (double) n / 100e9;
         return (int) Math.max(5, Math.min(101, 2.0 / seconds)) | 1;
     }

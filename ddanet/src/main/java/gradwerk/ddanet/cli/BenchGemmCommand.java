@@ -1,0 +1,59 @@
+package gradwerk.ddanet.cli;
+
+import gradwerk.tensor.cpu.GemmBench;
+import gradwerk.tensor.cpu.Parallel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ./gradwerk bench gemm --n 1024 --threads 2}: float32 GEMM throughput of n×n×n products, printed as
+ * {@code gemm n=1024 threads=2 gflops=<x>} ({@link GemmBench}); when Debian's numpy is installed, followed by
+ * OpenBLAS's line for the same size ({@code tools/bench_openblas.py}) and the ratio.
+ */
+@Command(name = "gemm", mixinStandardHelpOptions = true,
+        description = "SGEMM GFLOPS (n x n x n), and OpenBLAS's through numpy side by side when numpy is installed.")
+final class BenchGemmCommand implements Callable<Integer> {
+    @Option(names = "--n", defaultValue = "1024", description = "matrix size (default: ${DEFAULT-VALUE})")
+    int n;
+
+    @Option(names = "--threads", description = "threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = "--reps", defaultValue = "0", description = "timed repetitions (default: enough for ~2 s)")
+    int reps;
+
+    @Option(names = "--no-openblas", description = "skip the OpenBLAS comparison")
+    boolean noOpenblas;
+
+    @Override
+    public Integer call() {
+        if (n < 1) throw new IllegalArgumentException("--n " + n + " must be >= 1");
+        int t = threads == null ? Parallel.threads() : threads;
+        if (t < 1) throw new IllegalArgumentException("--threads " + t + " must be >= 1");
+        if (reps < 0) throw new IllegalArgumentException("--reps " + reps + " must be >= 0");
+        double gflops = GemmBench.gflops(n, t, reps > 0 ? reps : GemmBench.defaultReps(n));
+        System.out.println(String.format(Locale.ROOT, "gemm n=%d threads=%d gflops=%.1f", n, t, gflops));
+        if (noOpenblas) return 0;
+        Optional<Path> script = BenchTools.script("bench_openblas.py");
+        if (script.isEmpty() || !BenchTools.hasModule(BenchTools.PYTHON, "numpy")) {
+            System.out.println("# openblas: skipped (needs " + BenchTools.PYTHON + " with numpy and tools/bench_openblas.py)");
+            return 0;
+        }
+        List<String> lines = BenchTools.run(List.of(BenchTools.PYTHON, script.get().toString(), "--n", String.valueOf(n),
+                "--threads", String.valueOf(t)));
+        double openblas = Double.NaN;
+        for (String line : lines) {
+            System.out.println(line);
+            if (line.startsWith("openblas-sgemm")) openblas = BenchTools.gflops(line);
+        }
+        if (!Double.isNaN(openblas) && openblas > 0)
+            System.out.println(String.format(Locale.ROOT, "ratio gradwerk/openblas n=%d threads=%d %.2f", n, t, gflops / openblas));
+        return 0;
+    }
+}

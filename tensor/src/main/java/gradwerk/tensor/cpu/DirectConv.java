@@ -1,0 +1,430 @@
+package gradwerk.tensor.cpu;
+
+import gradwerk.tensor.DType;
+import gradwerk.tensor.Tensor;
+import gradwerk.tensor.nn.Window2d;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Direct (im2col-free) float32 convolution with stride 1, dilation 1 and one group, the three convolution engines
+ * of {@link gradwerk.tensor.nn.ConvLowering} done without a column matrix. All three read the image from a
+ * zero-padded copy of a band of its rows ({@link #fillBand}), so the kernels never test for borders.
+ *
+ * <h2>Forward (and the input gradient)</h2>
+ * {@code out[m, y, x] = Σ_{c,i,j} w[m, c, i, j] · P[c, y+i, x+j]} where P is the padded image. The register tile is
+ * {@value #MR} output channels × 2 vectors of pixels ({@link #tile}): for each (c, i, j) it loads the two input
+ * vectors P[c, y+i, x+j .. +2L] (unaligned, straight from the padded band: the "B panel" of an implicit GEMM,
+ * never packed), broadcasts {@value #MR} weights from a packed copy and issues 8 FMAs, the same 4×2 shape as
+ * {@link GemmF32#kernel} (see {@link Gemm} for why not bigger). The two vectors are two "slots" of L pixels
+ * anywhere in the band (consecutive slots of a row, or the end of one row and the start of the next), so narrow
+ * images (8 or 16 pixels wide) waste nothing. A partial slot (the row's last L pixels when the width is no
+ * multiple of L) or a partial channel block goes through a scratch tile.
+ *
+ * <p>The input gradient of a stride-1 convolution is itself a convolution of the output gradient, padded by
+ * {@code k-1-p}, with the weights transposed (in ↔ out channels) and flipped (i → kh-1-i, j → kw-1-j); that is
+ * only a different packing of the weights ({@link #packWeights} takes arbitrary strides), so the same tile does it,
+ * adding onto the output instead of overwriting it.
+ *
+ * <h2>Weight gradient</h2>
+ * {@code gw[m, c, i, j] = Σ_{n,y,x} dy[m, y, x] · P[c, y+i, x+j]}: dot products over all pixels. Both dy and P are
+ * copied into bands whose rows have the same stride {@code rs = OW + kw - 1} (dy's extra columns are zeros), so
+ * the pixel index is one linear index over the whole band and the loop over it is flat, whatever the image width.
+ * The tile ({@link #weightTile3}) is 4 output channels × the 3 taps j of one (c, i): per vector of pixels it loads
+ * 4 dy vectors and 3 shifted P vectors and issues 12 FMAs into 12 vector accumulators, which are added into a
+ * per-thread array of lane-wise partial sums (reduced across lanes and threads once at the end).
+ *
+ * <h2>Threads and bands</h2>
+ * The work is (image, band of output rows) tasks, claimed one at a time from a counter by every thread, each with
+ * its own band buffers (per-thread, reused across calls). Bands are sized to stay in L2 (forward) or keep the
+ * 4-channel dy block in L1 (weight gradient).
+ */
+final class DirectConv {
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final int L = Simd.SCALAR ? 1 : F.length();
+    /** Output channels per register tile. */
+    static final int MR = 4;
+    /** System property {@code gradwerk.conv.direct}: false turns the direct path off (benchmarks, A/B tests). */
+    static final boolean ENABLED = !Simd.SCALAR && !"false".equals(System.getProperty("gradwerk.conv.direct"));
+    /** Bytes of a forward band (padded input rows of every channel); gradwerk.conv.bandBytes overrides. */
+    static final int BAND_BYTES = Integer.getInteger("gradwerk.conv.bandBytes", 128 << 10);
+    /** Bytes of the 4-channel dy block of a weight-gradient band (kept in L1). */
+    static final int WBAND_BYTES = Integer.getInteger("gradwerk.conv.wbandBytes", 16 << 10);
+    /** Input channels × taps per block of the forward K loop (gradwerk.conv.kcTaps overrides). */
+    static final int KC_TAPS = Integer.getInteger("gradwerk.conv.kcTaps", 288);
+
+    private DirectConv() {}
+
+    /**
+     * Most input channels × taps for which {@link #unfoldWeightProduct} beats im2col + GEMM (property
+     * {@code gradwerk.conv.directWeightK}). Its tile re-reads the 4-channel dy block from L1 for every (channel, tap)
+     * pair, which is cheap for the U-Net's wide, shallow layers; with many channels the band of padded input no
+     * longer stays in L2 across the output-channel blocks and GEMM's packing wins (measured on the 2-core Zen 3:
+     * direct 2-3x faster up to 64 channels at 64²-256², 0.5x at 256 channels × 16²).
+     */
+    static final int DIRECT_WEIGHT_K = Integer.getInteger("gradwerk.conv.directWeightK", 576);
+
+    /** Stride 1, dilation 1, one group, float32, vector kernels available, not a plain 1×1 (a GEMM as it is). */
+    static boolean applies(Tensor a, Window2d w, Tensor... operands) {
+        if (!ENABLED || a.size(0) != 1 || w.sh() != 1 || w.sw() != 1 || w.dh() != 1 || w.dw() != 1) return false;
+        // 1×1 without padding: ConvLowering multiplies the image itself, with no copies at all
+        if (w.kh() == 1 && w.kw() == 1 && w.ph() == 0 && w.pw() == 0) return false;
+        for (Tensor t : operands) if (t != null && t.dtype() != DType.FLOAT32) return false;
+        return a.dtype() == DType.FLOAT32;
+    }
+
+    // ================================================================ the three engines
+
+    /**
+     * {@code out[n] = conv(src[n], a) + bias}: src [N,C,H,W], a [1, M, C·kh·kw], bias [M] or null, out [N,M,OH,OW]
+     * contiguous. See {@link gradwerk.tensor.nn.ConvLowering#unfoldProduct}.
+     */
+    static void unfoldProduct(Tensor src, Tensor a, Window2d w, Tensor bias, Tensor out) {
+        int m = a.size(1), c = src.size(1), kh = w.kh(), kw = w.kw();
+        float[] wp = packWeights(CpuStorage.floats(a), a.offset(), a.stride(1), kh * kw * a.stride(2),
+                kw * a.stride(2), a.stride(2), m, c, kh, kw);
+        float[] b = bias == null ? null : new float[m];
+        if (bias != null) for (int i = 0; i < m; i++) b[i] = CpuStorage.floats(bias)[bias.offset() + i * bias.stride(0)];
+        forward(Images.of(src), w.ph(), w.pw(), kh, kw, wp, m, b, out, false);
+    }
+
+    /**
+     * {@code out[n] += conv_transpose(src[n], a)}: src [N, M, Hs, Ws], a [1, M, C·kh·kw], out [N, C, OH, OW]
+     * contiguous. See {@link gradwerk.tensor.nn.ConvLowering#foldProduct}. As a convolution: src padded by
+     * (kh-1-ph, kw-1-pw), weights w'[c, m, i, j] = a[m, c, kh-1-i, kw-1-j].
+     */
+    static void foldProduct(Tensor src, Tensor a, Window2d w, Tensor out) {
+        int m = a.size(1), c = out.size(1), kh = w.kh(), kw = w.kw();
+        int sm = a.stride(1), sc = kh * kw * a.stride(2), si = kw * a.stride(2), sj = a.stride(2);
+        float[] wp = packWeights(CpuStorage.floats(a), a.offset() + (kh - 1) * si + (kw - 1) * sj, sc, sm, -si, -sj,
+                c, m, kh, kw);
+        forward(Images.of(src), kh - 1 - w.ph(), kw - 1 - w.pw(), kh, kw, wp, c, null, out, true);
+    }
+
+    /**
+     * {@code gw += Σ_n dy[n] · im2col(x[n])ᵀ}: dy [N, M, OH, OW], x [N, C, H, W], gw [1, M, C·kh·kw] contiguous.
+     * See {@link gradwerk.tensor.nn.ConvLowering#unfoldWeightProduct}.
+     */
+    static void unfoldWeightProduct(Tensor dy, Tensor x, Window2d w, Tensor gw) {
+        weight(Images.of(dy), Images.of(x), w.ph(), w.pw(), w.kh(), w.kw(), gw);
+    }
+
+    // ================================================================ forward driver
+
+    /** Element (n, c, y, x) of a 4-d float32 tensor at {@code off + n·sn + c·sc + y·sh + x·sw}. */
+    record Images(float[] a, int off, int sn, int sc, int sh, int sw, int n, int c, int h, int w) {
+        static Images of(Tensor t) {
+            return new Images(CpuStorage.floats(t), t.offset(), t.stride(0), t.stride(1), t.stride(2), t.stride(3),
+                    t.size(0), t.size(1), t.size(2), t.size(3));
+        }
+    }
+
+    /**
+     * out[n, m, y, x] (= or +=) bias[m] + Σ w[m, c, i, j] · P[n, c, y+i, x+j] where P is the source padded by padT
+     * rows above and padL columns left (and zeros wherever the source ends); wp from {@link #packWeights}.
+     */
+    private static void forward(Images s, int padT, int padL, int kh, int kw, float[] wp, int m, float[] bias,
+                                Tensor out, boolean add) {
+        int oh = out.size(2), ow = out.size(3), c = s.c;
+        float[] o = CpuStorage.floats(out);
+        int oOff = out.offset(), plane = oh * ow, image = m * plane;
+        int rs = ow + kw - 1;
+        int threads = Parallel.threads();
+        int rows = bandRows(BAND_BYTES / 4 / Math.max(1, c * rs) - (kh - 1), oh, s.n, threads);
+        int bands = Math.ceilDiv(oh, rows), tasks = s.n * bands;
+        int slotsRow = Math.ceilDiv(ow, L), blocks = Math.ceilDiv(m, MR);
+        int wBlock = c * kh * kw * MR;
+        int kcb = Math.max(1, KC_TAPS / (kh * kw)), taps = kh * kw;
+        float[] bz = new float[blocks * MR];
+        if (bias != null) System.arraycopy(bias, 0, bz, 0, m);
+        var next = new AtomicInteger();
+        Parallel.forRange(Math.min(tasks, threads), 1, (w0, w1) -> {
+            Workspace ws = Workspace.get();
+            float[] buf = ws.band(c * (rows + kh - 1) * rs + 2 * L + rs);
+            float[] scratch = ws.tile;
+            int[] offs = new int[c * taps];
+            for (int t; (t = next.getAndIncrement()) < tasks; ) {
+                int n = t / bands, y0 = t % bands * rows, r = Math.min(rows, oh - y0);
+                int cs = (r + kh - 1) * rs;
+                fillBand(s, n, padT, padL, y0, r + kh - 1, buf, rs);
+                for (int ch = 0, k = 0; ch < c; ch++)
+                    for (int i = 0; i < kh; i++)
+                        for (int j = 0; j < kw; j++) offs[k++] = ch * cs + i * rs + j;
+                int slots = r * slotsRow, outAt = oOff + n * image + y0 * ow;
+                // blocks of input channels (the K loop of an implicit GEMM), so that one tile's inputs stay in L1
+                // while every block of output channels uses them
+                for (int ch0 = 0; ch0 < c; ch0 += kcb) {
+                    int k0 = ch0 * taps, k1 = Math.min(c, ch0 + kcb) * taps;
+                    boolean first = ch0 == 0, acc = add || !first;
+                    for (int q = 0; q < slots; q += 2) {
+                        int ya = q / slotsRow, xa = q % slotsRow * L;
+                        int qb = Math.min(q + 1, slots - 1), yb = qb / slotsRow, xb = qb % slotsRow * L;
+                        int ina = ya * rs + xa, inb = yb * rs + xb;
+                        boolean full = xa + L <= ow && q + 1 < slots && xb + L <= ow;
+                        int oa = outAt + ya * ow + xa, ob = outAt + yb * ow + xb;
+                        for (int cb = 0; cb < blocks; cb++) {
+                            int m0 = cb * MR, valid = Math.min(MR, m - m0), wAt = cb * wBlock;
+                            float b0 = first ? bz[m0] : 0f, b1 = first ? bz[m0 + 1] : 0f;
+                            float b2 = first ? bz[m0 + 2] : 0f, b3 = first ? bz[m0 + 3] : 0f;
+                            int mo = m0 * plane;
+                            if (full && valid == MR) {
+                                tileT(k0, k1, offs, wp, wAt, buf, ina, inb, o, oa + mo, ob + mo, plane, acc,
+                                        b0, b1, b2, b3);
+                                continue;
+                            }
+                            tileT(k0, k1, offs, wp, wAt, buf, ina, inb, scratch, 0, L, 2 * L, false, b0, b1, b2, b3);
+                            for (int v = 0; v < (q + 1 < slots ? 2 : 1); v++) {
+                                int at = (v == 0 ? oa : ob) + mo, len = Math.min(L, ow - (v == 0 ? xa : xb));
+                                for (int j = 0; j < valid; j++) {
+                                    int d = at + j * plane, sAt = j * 2 * L + v * L;
+                                    for (int e = 0; e < len; e++) o[d + e] = (acc ? o[d + e] : 0f) + scratch[sAt + e];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    private static float bias(float[] bias, int i) {
+        return bias != null && i < bias.length ? bias[i] : 0f;
+    }
+
+    /**
+     * Output rows per band: {@code fit} (what the cache budget allows), at least 1, at most oh, and small enough
+     * that there are about 4 tasks per thread (so that a thread slowed down by the OS holds up little at the end).
+     */
+    static int bandRows(int fit, int oh, int n, int threads) {
+        int rows = Math.max(1, Math.min(oh, fit));
+        int wantBands = Math.ceilDiv(4 * threads, Math.max(1, n));
+        if (Math.ceilDiv(oh, rows) < wantBands) rows = Math.max(1, Math.ceilDiv(oh, Math.min(oh, wantBands)));
+        return rows;
+    }
+
+    /**
+     * Rows [r0, r0+rows) of the padded image n, as buf[c][row][rs]: padded row r is source row r - padT, padded
+     * column q is source column q - padL, zeros where there is no source (padT, padL may be negative: cropping).
+     * Also zeroes 2L + kw floats of slack after the last row, which partial slots read.
+     */
+    static void fillBand(Images s, int n, int padT, int padL, int r0, int rows, float[] buf, int rs) {
+        int qlo = Math.max(0, padL), qhi = Math.min(rs, padL + s.w);
+        for (int c = 0; c < s.c; c++)
+            for (int i = 0; i < rows; i++) {
+                int d = (c * rows + i) * rs, y = r0 + i - padT;
+                if (y < 0 || y >= s.h || qlo >= qhi) {
+                    Arrays.fill(buf, d, d + rs, 0f);
+                    continue;
+                }
+                if (qlo > 0) Arrays.fill(buf, d, d + qlo, 0f);
+                if (qhi < rs) Arrays.fill(buf, d + qhi, d + rs, 0f);
+                int src = s.off + n * s.sn + c * s.sc + y * s.sh + (qlo - padL) * s.sw;
+                if (s.sw == 1) System.arraycopy(s.a, src, buf, d + qlo, qhi - qlo);
+                else for (int q = qlo; q < qhi; q++) buf[d + q] = s.a[src + (q - qlo) * s.sw];
+            }
+        int end = s.c * rows * rs;
+        Arrays.fill(buf, end, Math.min(buf.length, end + 2 * L + rs), 0f);
+    }
+
+    /**
+     * Packs w(o, i, y, x) = a[off + o·so + i·si + y·sy + x·sx] as wp[o/MR][i][y][x][o%MR] (zeros for o past m):
+     * the order {@link #tile} reads, MR consecutive weights per (i, y, x).
+     */
+    static float[] packWeights(float[] a, int off, int so, int si, int sy, int sx, int m, int c, int kh, int kw) {
+        int blocks = Math.ceilDiv(m, MR);
+        float[] wp = new float[blocks * c * kh * kw * MR];
+        int at = 0;
+        for (int b = 0; b < blocks; b++)
+            for (int i = 0; i < c; i++)
+                for (int y = 0; y < kh; y++)
+                    for (int x = 0; x < kw; x++, at += MR)
+                        for (int j = 0; j < MR; j++) {
+                            int o = b * MR + j;
+                            if (o < m) wp[at + j] = a[off + o * so + i * si + y * sy + x * sx];
+                        }
+        return wp;
+    }
+
+    /**
+     * The forward micro-kernel with the taps given by an offset table: for k in [k0, k1), tap k reads
+     * buf[in_v + off[k] + lane] and weights wp[wAt + k·MR + j]. One flat loop over (channel, tap) pairs whatever
+     * the kernel size; the table costs one scalar load per step. Vector v of channel j starts at init_j and is
+     * stored (or, with add, added) at dst[d_v + j·ldd].
+     */
+    static void tileT(int k0, int k1, int[] off, float[] wp, int wAt, float[] buf, int ina, int inb,
+                      float[] dst, int da, int db, int ldd, boolean add, float i0, float i1, float i2, float i3) {
+        FloatVector a0 = FloatVector.broadcast(F, i0), b0 = a0, a1 = FloatVector.broadcast(F, i1), b1 = a1;
+        FloatVector a2 = FloatVector.broadcast(F, i2), b2 = a2, a3 = FloatVector.broadcast(F, i3), b3 = a3;
+        for (int k = k0; k < k1; k++) {
+            int o = off[k], wq = wAt + k * MR;
+            FloatVector va = FloatVector.fromArray(F, buf, ina + o);
+            FloatVector vb = FloatVector.fromArray(F, buf, inb + o);
+            FloatVector wv = FloatVector.broadcast(F, wp[wq]);
+            a0 = wv.fma(va, a0); b0 = wv.fma(vb, b0);
+            wv = FloatVector.broadcast(F, wp[wq + 1]);
+            a1 = wv.fma(va, a1); b1 = wv.fma(vb, b1);
+            wv = FloatVector.broadcast(F, wp[wq + 2]);
+            a2 = wv.fma(va, a2); b2 = wv.fma(vb, b2);
+            wv = FloatVector.broadcast(F, wp[wq + 3]);
+            a3 = wv.fma(va, a3); b3 = wv.fma(vb, b3);
+        }
+        store(dst, da, db, a0, b0, add);
+        store(dst, da + ldd, db + ldd, a1, b1, add);
+        store(dst, da + 2 * ldd, db + 2 * ldd, a2, b2, add);
+        store(dst, da + 3 * ldd, db + 3 * ldd, a3, b3, add);
+    }
+
+    private static void store(float[] dst, int da, int db, FloatVector va, FloatVector vb, boolean add) {
+        if (add) {
+            va = va.add(FloatVector.fromArray(F, dst, da));
+            vb = vb.add(FloatVector.fromArray(F, dst, db));
+        }
+        va.intoArray(dst, da);
+        vb.intoArray(dst, db);
+    }
+
+    // ================================================================ weight gradient
+
+    /** gw[0, m, (c·kh+i)·kw+j] += Σ_{n,y,x} dy[n, m, y, x] · P[n, c, y+i, x+j] (x padded by ph, pw). */
+    private static void weight(Images dy, Images x, int ph, int pw, int kh, int kw, Tensor gw) {
+        int m = dy.c, c = x.c, oh = dy.h, ow = dy.w, rs = ow + kw - 1, m4 = Math.ceilDiv(m, MR) * MR;
+        int threads = Parallel.threads();
+        int rows = bandRows(WBAND_BYTES / 4 / (MR * rs), oh, dy.n, threads);
+        int bands = Math.ceilDiv(oh, rows), tasks = dy.n * bands;
+        int taps = kh * kw, kk = c * taps, partM = kk * L; // partial sums: part[m][c][i][j][lane]
+        float[] g = CpuStorage.floats(gw);
+        int gOff = gw.offset(), gs1 = gw.stride(1), gs2 = gw.stride(2);
+        var next = new AtomicInteger();
+        Parallel.forRange(Math.min(tasks, threads), 1, (w0, w1) -> {
+            Workspace ws = Workspace.get();
+            float[] pb = ws.band(c * (rows + kh - 1) * rs + 2 * L + rs);
+            float[] db = ws.dy(m4 * (rows * rs + L) + 2 * L);
+            float[] part = ws.part(m4 * partM);
+            int[] offs = new int[kk];
+            Arrays.fill(part, 0, m4 * partM, 0f);
+            for (int t; (t = next.getAndIncrement()) < tasks; ) {
+                int n = t / bands, y0 = t % bands * rows, r = Math.min(rows, oh - y0);
+                fillBand(x, n, ph, pw, y0, r + kh - 1, pb, rs);
+                int cs = (r + kh - 1) * rs, len = r * rs, ms = Math.ceilDiv(len, L) * L;
+                fillRows(dy, n, y0, r, db, rs, ms);
+                for (int ch = 0, k = 0; ch < c; ch++)
+                    for (int i = 0; i < kh; i++)
+                        for (int j = 0; j < kw; j++) offs[k++] = ch * cs + i * rs + j;
+                for (int m0 = 0; m0 < m4; m0 += MR) {
+                    int k = 0, pAt = m0 * partM;
+                    for (; k + 1 < kk; k += 2)
+                        weightTile2(db, m0 * ms, ms, pb, offs[k], offs[k + 1], len, part, pAt + k * L, partM);
+                    if (k < kk) weightTile1(db, m0 * ms, ms, pb, offs[k], len, part, pAt + k * L, partM);
+                }
+            }
+            // lanes and threads summed into gw; a few KB per thread, so a lock is cheap
+            synchronized (gw) {
+                for (int o = 0; o < m; o++)
+                    for (int k = 0; k < c * taps; k++) {
+                        float sum = 0f;
+                        for (int e = 0, at = o * partM + k * L; e < L; e++) sum += part[at + e];
+                        g[gOff + o * gs1 + k * gs2] += sum;
+                    }
+            }
+        });
+    }
+
+    /**
+     * Rows [y0, y0+rows) of dy[n] into db as [m][ms] with row stride rs: columns ow..rs-1 and the gap between
+     * rows·rs and the channel stride ms (a multiple of L) are zero, as are the channels past dy's up to a multiple
+     * of MR. So a flat loop over [0, ms) in steps of L sees exactly the band's pixels, and zeros.
+     */
+    static void fillRows(Images s, int n, int y0, int rows, float[] db, int rs, int ms) {
+        for (int c = 0; c < s.c; c++) {
+            for (int i = 0; i < rows; i++) {
+                int d = c * ms + i * rs, src = s.off + n * s.sn + c * s.sc + (y0 + i) * s.sh;
+                if (s.sw == 1) System.arraycopy(s.a, src, db, d, s.w);
+                else for (int q = 0; q < s.w; q++) db[d + q] = s.a[src + q * s.sw];
+                Arrays.fill(db, d + s.w, d + rs, 0f);
+            }
+            Arrays.fill(db, c * ms + rows * rs, (c + 1) * ms, 0f);
+        }
+        int m4 = Math.ceilDiv(s.c, MR) * MR;
+        Arrays.fill(db, s.c * ms, m4 * ms, 0f);
+    }
+
+    /**
+     * The weight-gradient micro-kernel: 4 output channels k × 2 taps (P offsets pa, pb), 8 accumulators:
+     * {@code part[partAt + k·partM + lane] += Σ_t db[d0 + k·ms + t + lane] · pb[pa + t + lane]} (and at
+     * partAt + L for pb) over t = 0, L, 2L, ... < len. 4 + 2 loads and 8 FMAs per step; 12 accumulators (4 × 3
+     * taps) would save loads but C2 then spills.
+     */
+    static void weightTile2(float[] db, int d0, int ms, float[] p, int pa, int pb, int len, float[] part, int partAt,
+                            int partM) {
+        FloatVector z = FloatVector.zero(F), a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
+        for (int t = 0; t < len; t += L) {
+            FloatVector va = FloatVector.fromArray(F, p, pa + t);
+            FloatVector vb = FloatVector.fromArray(F, p, pb + t);
+            FloatVector d = FloatVector.fromArray(F, db, d0 + t);
+            a0 = d.fma(va, a0); b0 = d.fma(vb, b0);
+            d = FloatVector.fromArray(F, db, d0 + ms + t);
+            a1 = d.fma(va, a1); b1 = d.fma(vb, b1);
+            d = FloatVector.fromArray(F, db, d0 + 2 * ms + t);
+            a2 = d.fma(va, a2); b2 = d.fma(vb, b2);
+            d = FloatVector.fromArray(F, db, d0 + 3 * ms + t);
+            a3 = d.fma(va, a3); b3 = d.fma(vb, b3);
+        }
+        addTo(part, partAt, a0, b0);
+        addTo(part, partAt + partM, a1, b1);
+        addTo(part, partAt + 2 * partM, a2, b2);
+        addTo(part, partAt + 3 * partM, a3, b3);
+    }
+
+    /** One tap (any kernel width): 4 output channels, 4 accumulators. */
+    static void weightTile1(float[] db, int d0, int ms, float[] pb, int p0, int len, float[] part, int partAt,
+                            int partM) {
+        FloatVector z = FloatVector.zero(F), s0 = z, s1 = z, s2 = z, s3 = z;
+        for (int t = 0; t < len; t += L) {
+            FloatVector p = FloatVector.fromArray(F, pb, p0 + t);
+            s0 = FloatVector.fromArray(F, db, d0 + t).fma(p, s0);
+            s1 = FloatVector.fromArray(F, db, d0 + ms + t).fma(p, s1);
+            s2 = FloatVector.fromArray(F, db, d0 + 2 * ms + t).fma(p, s2);
+            s3 = FloatVector.fromArray(F, db, d0 + 3 * ms + t).fma(p, s3);
+        }
+        s0.add(FloatVector.fromArray(F, part, partAt)).intoArray(part, partAt);
+        s1.add(FloatVector.fromArray(F, part, partAt + partM)).intoArray(part, partAt + partM);
+        s2.add(FloatVector.fromArray(F, part, partAt + 2 * partM)).intoArray(part, partAt + 2 * partM);
+        s3.add(FloatVector.fromArray(F, part, partAt + 3 * partM)).intoArray(part, partAt + 3 * partM);
+    }
+
+    private static void addTo(float[] part, int at, FloatVector x0, FloatVector x1) {
+        x0.add(FloatVector.fromArray(F, part, at)).intoArray(part, at);
+        x1.add(FloatVector.fromArray(F, part, at + L)).intoArray(part, at + L);
+    }
+
+    // ================================================================ per-thread buffers
+
+    /** Band buffers and partial sums, one set per thread, grown as needed and kept between calls. */
+    private static final class Workspace {
+        private static final ThreadLocal<Workspace> OF_THREAD = ThreadLocal.withInitial(Workspace::new);
+        private float[] band = new float[0], dy = new float[0], part = new float[0];
+        final float[] tile = new float[MR * 2 * Math.max(1, L)];
+
+        static Workspace get() {
+            return OF_THREAD.get();
+        }
+
+        float[] band(int size) {
+            if (band.length < size) band = new float[size];
+            return band;
+        }
+
+        float[] dy(int size) {
+            if (dy.length < size) dy = new float[size];
+            return dy;
+        }
+
+        float[] part(int size) {
+            if (part.length < size) part = new float[size];
+            return part;
+        }
+    }
+}
