@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "gradwerk", mixinStandardHelpOptions = true, version = "gradwerk 0.1.0",
         description = "A from-scratch tensor and autograd library, and DDANet trained with it.",
-        subcommands = {DevicesCommand.class, GradCheckCommand.class, BenchCommand.class, TutorialCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, AttentionCommand.class, DevicesCommand.class, GradCheckCommand.class, BenchCommand.class, TutorialCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -19,10 +19,14 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
+            // a failure while loading a batch arrives wrapped; what matters is the cause
+            if (ex instanceof gradwerk.nn.data.DataLoaderException && ex.getCause() instanceof Exception cause) ex = cause;
             // bad input and missing hardware are explained in one line, never a stack trace
             if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
                     || ex instanceof java.io.UncheckedIOException || ex instanceof java.io.IOException) {
-                cmd.getErr().println("gradwerk " + cmd.getCommandName() + ": " + ex.getMessage());
+                String m = String.valueOf(ex.getMessage());
+                int nl = m.indexOf('\n');
+                cmd.getErr().println("gradwerk " + cmd.getCommandName() + ": " + (nl < 0 ? m : m.substring(0, nl)));
                 return 2;
             }
             throw ex;

@@ -49,12 +49,13 @@ final class DirectConv {
     static final int MR = 4;
     /** System property {@code gradwerk.conv.direct}: false turns the direct path off (benchmarks, A/B tests). */
     static final boolean ENABLED = !Simd.SCALAR && !"false".equals(System.getProperty("gradwerk.conv.direct"));
-    /** Bytes of a forward band (padded input rows of every channel); gradwerk.conv.bandBytes overrides. */
-    static final int BAND_BYTES = Integer.getInteger("gradwerk.conv.bandBytes", 128 << 10);
+    /** Bytes of a forward band (padded input rows of every channel); gradwerk.conv.bandBytes overrides (not final
+     *  so that tests can force many small bands). */
+    static int bandBytes = Integer.getInteger("gradwerk.conv.bandBytes", 128 << 10);
     /** Bytes of the 4-channel dy block of a weight-gradient band (kept in L1). */
-    static final int WBAND_BYTES = Integer.getInteger("gradwerk.conv.wbandBytes", 16 << 10);
+    static int wbandBytes = Integer.getInteger("gradwerk.conv.wbandBytes", 16 << 10);
     /** Input channels × taps per block of the forward K loop (gradwerk.conv.kcTaps overrides). */
-    static final int KC_TAPS = Integer.getInteger("gradwerk.conv.kcTaps", 288);
+    static int kcTaps = Integer.getInteger("gradwerk.conv.kcTaps", 288);
 
     private DirectConv() {}
 
@@ -133,11 +134,11 @@ final class DirectConv {
         int oOff = out.offset(), plane = oh * ow, image = m * plane;
         int rs = ow + kw - 1;
         int threads = Parallel.threads();
-        int rows = bandRows(BAND_BYTES / 4 / Math.max(1, c * rs) - (kh - 1), oh, s.n, threads);
+        int rows = bandRows(bandBytes / 4 / Math.max(1, c * rs) - (kh - 1), oh, s.n, threads);
         int bands = Math.ceilDiv(oh, rows), tasks = s.n * bands;
         int slotsRow = Math.ceilDiv(ow, L), blocks = Math.ceilDiv(m, MR);
         int wBlock = c * kh * kw * MR;
-        int kcb = Math.max(1, KC_TAPS / (kh * kw)), taps = kh * kw;
+        int kcb = Math.max(1, kcTaps / (kh * kw)), taps = kh * kw;
         float[] bz = new float[blocks * MR];
         if (bias != null) System.arraycopy(bias, 0, bz, 0, m);
         var next = new AtomicInteger();
@@ -292,20 +293,22 @@ final class DirectConv {
     private static void weight(Images dy, Images x, int ph, int pw, int kh, int kw, Tensor gw) {
         int m = dy.c, c = x.c, oh = dy.h, ow = dy.w, rs = ow + kw - 1, m4 = Math.ceilDiv(m, MR) * MR;
         int threads = Parallel.threads();
-        int rows = bandRows(WBAND_BYTES / 4 / (MR * rs), oh, dy.n, threads);
+        int rows = bandRows(wbandBytes / 4 / (MR * rs), oh, dy.n, threads);
         int bands = Math.ceilDiv(oh, rows), tasks = dy.n * bands;
         int taps = kh * kw, kk = c * taps, partM = kk * L; // partial sums: part[m][c][i][j][lane]
         float[] g = CpuStorage.floats(gw);
         int gOff = gw.offset(), gs1 = gw.stride(1), gs2 = gw.stride(2);
-        var next = new AtomicInteger();
-        Parallel.forRange(Math.min(tasks, threads), 1, (w0, w1) -> {
+        // Static chunks of tasks, one partial sum per chunk, added in chunk order: the same inputs and thread count
+        // give the same bits every time (dynamic task stealing would add the partials in completion order).
+        float[][] chunkSums = new float[tasks][];
+        Parallel.forRange(tasks, 1, (t0, t1) -> {
             Workspace ws = Workspace.get();
             float[] pb = ws.band(c * (rows + kh - 1) * rs + 2 * L + rs);
             float[] db = ws.dy(m4 * (rows * rs + L) + 2 * L);
             float[] part = ws.part(m4 * partM);
             int[] offs = new int[kk];
             Arrays.fill(part, 0, m4 * partM, 0f);
-            for (int t; (t = next.getAndIncrement()) < tasks; ) {
+            for (int t = t0; t < t1; t++) {
                 int n = t / bands, y0 = t % bands * rows, r = Math.min(rows, oh - y0);
                 fillBand(x, n, ph, pw, y0, r + kh - 1, pb, rs);
                 int cs = (r + kh - 1) * rs, len = r * rs, ms = Math.ceilDiv(len, L) * L;
@@ -320,16 +323,20 @@ final class DirectConv {
                     if (k < kk) weightTile1(db, m0 * ms, ms, pb, offs[k], len, part, pAt + k * L, partM);
                 }
             }
-            // lanes and threads summed into gw; a few KB per thread, so a lock is cheap
-            synchronized (gw) {
-                for (int o = 0; o < m; o++)
-                    for (int k = 0; k < c * taps; k++) {
-                        float sum = 0f;
-                        for (int e = 0, at = o * partM + k * L; e < L; e++) sum += part[at + e];
-                        g[gOff + o * gs1 + k * gs2] += sum;
-                    }
-            }
+            float[] sums = new float[m * kk]; // this chunk's lanes summed: a few KB
+            for (int o = 0; o < m; o++)
+                for (int k = 0; k < kk; k++) {
+                    float sum = 0f;
+                    for (int e = 0, at = o * partM + k * L; e < L; e++) sum += part[at + e];
+                    sums[o * kk + k] = sum;
+                }
+            chunkSums[t0] = sums;
         });
+        for (float[] sums : chunkSums) {
+            if (sums == null) continue;
+            for (int o = 0; o < m; o++)
+                for (int k = 0; k < kk; k++) g[gOff + o * gs1 + k * gs2] += sums[o * kk + k];
+        }
     }
 
     /**

@@ -205,7 +205,7 @@ final class NormKernels {
                 if (!Simd.SCALAR) {
                     FloatVector acc = FloatVector.zero(F);
                     for (; i <= end - F.length(); i += F.length()) acc = acc.add(FloatVector.fromArray(F, f, off + i));
-                    s = acc.reduceLanes(VectorOperators.ADD);
+                    s = Simd.sumLanes(acc);
                 }
                 for (; i < end; i++) s += f[off + i];
                 total += s;
@@ -230,7 +230,7 @@ final class NormKernels {
                         FloatVector dv = FloatVector.fromArray(F, f, off + i).sub(m);
                         acc = dv.fma(dv, acc);
                     }
-                    s = acc.reduceLanes(VectorOperators.ADD);
+                    s = Simd.sumLanes(acc);
                 }
                 for (; i < end; i++) s += (f[off + i] - m) * (f[off + i] - m);
                 total += s;
@@ -254,7 +254,7 @@ final class NormKernels {
                     FloatVector acc = FloatVector.zero(F);
                     for (; i <= end - F.length(); i += F.length())
                         acc = FloatVector.fromArray(F, f, off + i).fma(FloatVector.fromArray(F, o.f, oOff + i).sub(m), acc);
-                    s = acc.reduceLanes(VectorOperators.ADD);
+                    s = Simd.sumLanes(acc);
                 }
                 for (; i < end; i++) s += f[off + i] * (o.f[oOff + i] - m);
                 total += s;

@@ -55,7 +55,7 @@ final class ReduceSpans {
                     s2 = s2.add(ld(a, ai + i + 2 * LANES_F));
                     s3 = s3.add(ld(a, ai + i + 3 * LANES_F));
                 }
-                total += s0.add(s1).add(s2.add(s3)).reduceLanes(ADD);
+                total += Simd.sumLanes(s0.add(s1).add(s2.add(s3)));
             }
         }
         for (; i < n; i++) total += a[ai + i];
@@ -208,7 +208,7 @@ final class ReduceSpans {
                 s2 = s2.add(ld(a, ai + i + 2 * LANES_D));
                 s3 = s3.add(ld(a, ai + i + 3 * LANES_D));
             }
-            total = s0.add(s1).add(s2.add(s3)).reduceLanes(ADD);
+            total = Simd.sumLanes(s0.add(s1).add(s2.add(s3)));
         }
         for (; i < n; i++) total += a[ai + i];
         return total;

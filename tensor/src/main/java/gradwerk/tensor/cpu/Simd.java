@@ -42,6 +42,26 @@ public final class Simd {
         return bits;
     }
 
+    /**
+     * The sum of v's lanes, added in lane order. {@code reduceLanes(ADD)} may add them in another order once the
+     * JIT compiles it (its javadoc allows that for floating point), so the same call could give a different last
+     * bit early and late in a run; this keeps every kernel that reduces deterministic.
+     */
+    public static float sumLanes(FloatVector v) {
+        float[] a = v.toArray();
+        float s = 0f;
+        for (float x : a) s += x;
+        return s;
+    }
+
+    /** {@link #sumLanes(FloatVector)} for doubles. */
+    public static double sumLanes(DoubleVector v) {
+        double[] a = v.toArray();
+        double s = 0;
+        for (double x : a) s += x;
+        return s;
+    }
+
     /** A one-line description, e.g. {@code "simd=512 bits (16 float lanes)"}. */
     public static String describe() {
         return SCALAR ? "simd=scalar" : "simd=" + BITS + " bits (" + F.length() + " float lanes)";

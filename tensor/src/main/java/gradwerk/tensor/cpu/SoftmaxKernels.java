@@ -78,7 +78,7 @@ final class SoftmaxKernels {
             int blockEnd = Math.min(end, i + ReduceSpans.SUM_BLOCK);
             FloatVector acc = FloatVector.zero(Simd.F);
             for (; i < blockEnd; i += LANES_F) acc = acc.add(ld(a, ai + i).sub(m).lanewise(EXP));
-            sum += acc.reduceLanes(ADD);
+            sum += Simd.sumLanes(acc);
         }
         for (; i < n; i++) sum += (float) Math.exp(a[ai + i] - m);
         return sum;
@@ -96,7 +96,7 @@ final class SoftmaxKernels {
                 e.intoArray(o, oi + i);
                 acc = acc.add(e);
             }
-            sum += acc.reduceLanes(ADD);
+            sum += Simd.sumLanes(acc);
         }
         for (; i < n; i++) {
             o[oi + i] = (float) Math.exp(a[ai + i] - m);
@@ -151,7 +151,7 @@ final class SoftmaxKernels {
         int i = 0, end = Simd.SCALAR ? 0 : Simd.D.loopBound(n);
         DoubleVector acc = DoubleVector.zero(Simd.D);
         for (; i < end; i += LANES_D) acc = acc.add(ld(a, ai + i).sub(m).lanewise(EXP));
-        double sum = end > 0 ? acc.reduceLanes(ADD) : 0;
+        double sum = end > 0 ? Simd.sumLanes(acc) : 0;
         for (; i < n; i++) sum += Math.exp(a[ai + i] - m);
         return sum;
     }
@@ -164,7 +164,7 @@ final class SoftmaxKernels {
             e.intoArray(o, oi + i);
             acc = acc.add(e);
         }
-        double sum = end > 0 ? acc.reduceLanes(ADD) : 0;
+        double sum = end > 0 ? Simd.sumLanes(acc) : 0;
         for (; i < n; i++) {
             o[oi + i] = Math.exp(a[ai + i] - m);
             sum += o[oi + i];
