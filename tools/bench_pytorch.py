@@ -5,7 +5,7 @@
 
   train-step --model unet|cca|ddanet --batch 4 --size 256 [--base-channels 16] [--steps 5] [--warmup 2]
       one training step: forward, cross-entropy + soft Dice (classes 1,2, smooth 1), backward, Adam (lr 1e-3,
-      weight decay 1e-4); prints `train-step model=.. batch=.. size=.. seconds=<median> maxrss_bytes=<peak RSS>`
+      weight decay 1e-4); prints `train-step model=.. batch=.. size=.. seconds=<median> maxrss_bytes=<peak RSS, VmHWM>`
   bandwidth [--n 16777216] [--reps 15]
       `add n=.. threads=.. gbps=..` (out = a + b, 12 bytes/element) and `sum ... gbps=..` (4 bytes/element)
   grid-sample [--reps 7]
@@ -117,6 +117,16 @@ def median_seconds(reps, warmup, body):
     return statistics.median(times)
 
 
+def peak_rss():
+    """VmHWM (bytes): this process image's peak resident set. Not getrusage's ru_maxrss, which a process started by
+    the JVM inherits from it (the parent's high-water mark survives fork + exec)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def train_step(a):
     g = torch.Generator().manual_seed(7)
     torch.manual_seed(42)
@@ -135,7 +145,7 @@ def train_step(a):
         return loss.item()
 
     sec = median_seconds(a.steps, a.warmup, step)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+    rss = peak_rss()
     print(f"train-step model={a.model} batch={a.batch} size={a.size} seconds={sec:.4f} maxrss_bytes={rss}", flush=True)
 
 
