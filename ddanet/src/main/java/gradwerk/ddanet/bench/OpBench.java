@@ -67,11 +67,11 @@ public final class OpBench {
         for (String name : new String[] {"cca", "dcca"}) {
             Module blk = name.equals("cca") ? new CrissCrossAttention(256, 2, g)
                     : new DeformableCrissCrossAttention(256, 16, 16, 2, true, g);
-            blk.to(device);
-            for (Map.Entry<String, Parameter> p : blk.namedParameters().entrySet()) {
+            for (Map.Entry<String, Parameter> p : blk.namedParameters().entrySet()) { // on the CPU, then moved
                 if (p.getKey().equals("gamma")) p.getValue().value().fill(0.5);
                 if (p.getKey().startsWith("offset.")) p.getValue().value().copyFrom(Tensor.randn(g, p.getValue().value().shape()).mul(0.02));
             }
+            blk.to(device);
             Runnable fwd = () -> {
                 try (var _ = NoGrad.enter()) {
                     sync(blk.forward(Variable.constant(x0)).value());

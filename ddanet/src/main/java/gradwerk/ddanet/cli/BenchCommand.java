@@ -31,6 +31,9 @@ final class BenchCommand implements Runnable {
     @Option(names = "--steps", defaultValue = "5", description = "timed train steps per model (default: ${DEFAULT-VALUE})")
     int steps;
 
+    @Option(names = "--rounds", defaultValue = "1", description = "alternating gradwerk/PyTorch rounds of each train step (default: ${DEFAULT-VALUE})")
+    int rounds;
+
     @Option(names = "--memory", description = "also the peak memory of each training step run")
     boolean memory;
 
@@ -45,7 +48,7 @@ final class BenchCommand implements Runnable {
         runs.add(with(List.of("attention", "--device", dev)));
         for (String m : models) {
             List<String> a = new ArrayList<>(List.of("train-step", "--model", m, "--batch", "4", "--size", "256", "--device", dev,
-                    "--steps", String.valueOf(steps)));
+                    "--steps", String.valueOf(steps), "--rounds", String.valueOf(rounds)));
             if (memory) a.add("--memory");
             runs.add(with(a));
         }
