@@ -49,6 +49,9 @@ final class BenchConvCommand implements Callable<Integer> {
     @Option(names = "--no-pytorch", description = "skip the PyTorch comparison")
     boolean noPytorch;
 
+    @Option(names = "--compare-pytorch", description = "compare with PyTorch (the default; accepted for symmetry with the other benchmarks)")
+    boolean comparePytorch;
+
     /** Per shape and side, the GFLOPS of each round: {fwd, fwd+bwd}. */
     private final Map<String, List<double[]>> ours = new LinkedHashMap<>(), theirs = new LinkedHashMap<>();
 

@@ -31,6 +31,9 @@ final class BenchGemmCommand implements Callable<Integer> {
     @Option(names = "--no-openblas", description = "skip the OpenBLAS comparison")
     boolean noOpenblas;
 
+    @Option(names = "--compare-pytorch", description = "compare with OpenBLAS through numpy (PyTorch's CPU GEMM; the default)")
+    boolean comparePytorch;
+
     @Override
     public Integer call() {
         if (n < 1) throw new IllegalArgumentException("--n " + n + " must be >= 1");

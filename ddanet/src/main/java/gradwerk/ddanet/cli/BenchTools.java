@@ -87,6 +87,12 @@ final class BenchTools {
         return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
     }
 
+    /** The number after {@code key=} in a benchmark line, or NaN. */
+    static double number(String line, String key) {
+        Matcher m = Pattern.compile("(?:^|\\s)" + Pattern.quote(key) + "=([-0-9.eE]+)").matcher(line);
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+    }
+
     static double median(List<Double> xs) {
         double[] a = xs.stream().mapToDouble(Double::doubleValue).filter(v -> !Double.isNaN(v)).sorted().toArray();
         if (a.length == 0) return Double.NaN;

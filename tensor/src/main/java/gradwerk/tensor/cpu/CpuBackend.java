@@ -318,7 +318,7 @@ public class CpuBackend extends ScalarBackend {
 
     @Override
     public void convUnfoldWeightProduct(Tensor dy, Tensor x, Window2d w, Tensor gw) {
-        if (DirectConv.applies(gw, w, dy, x) && gw.size(2) <= DirectConv.DIRECT_WEIGHT_K) {
+        if (DirectConv.applies(gw, w, dy, x) && DirectConv.directWeight(dy, gw)) {
             DirectConv.unfoldWeightProduct(dy, x, w, gw);
             return;
         }

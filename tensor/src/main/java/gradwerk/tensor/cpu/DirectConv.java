@@ -68,6 +68,20 @@ final class DirectConv {
      */
     static final int DIRECT_WEIGHT_K = Integer.getInteger("gradwerk.conv.directWeightK", 576);
 
+    /**
+     * Output maps of at least this many pixels take the direct weight gradient whatever the channel count
+     * (property {@code gradwerk.conv.directWeightArea}): the loss above sets in at small maps (16²: 256 channels
+     * 0.6-0.8x), while at 32² and more the direct kernel beat im2col + GEMM for every deep U-Net layer measured
+     * on the 2-core Zen 3 (96 → 32 channels at 128²: 15 → 40 GFLOPS; 192 → 64 at 64²: 28 → 38; 128 → 128 and
+     * 384 → 128 at 32²: +15-40 %; {@code ./gradwerk bench conv2d}, bwd-weight lines).
+     */
+    static final int DIRECT_WEIGHT_AREA = Integer.getInteger("gradwerk.conv.directWeightArea", 1024);
+
+    /** Whether the weight gradient dy [N,M,OH,OW] ⊗ x → gw [1,M,K] goes through {@link #unfoldWeightProduct}. */
+    static boolean directWeight(Tensor dy, Tensor gw) {
+        return gw.size(2) <= DIRECT_WEIGHT_K || (long) dy.size(2) * dy.size(3) >= DIRECT_WEIGHT_AREA;
+    }
+
     /** Stride 1, dilation 1, one group, float32, vector kernels available, not a plain 1×1 (a GEMM as it is). */
     static boolean applies(Tensor a, Window2d w, Tensor... operands) {
         if (!ENABLED || a.size(0) != 1 || w.sh() != 1 || w.sw() != 1 || w.dh() != 1 || w.dw() != 1) return false;

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -67,11 +68,20 @@ class DirectConvTest {
     void uNetSizedShapesMatchTheReference() {
         // a few U-Net layers at reduced size: wide and shallow, the first (1 channel in), and deep and narrow
         int[][] shapes = {{2, 16, 16, 64, 64}, {1, 1, 16, 40, 72}, {2, 16, 1, 33, 35}, {1, 96, 36, 16, 16},
-                {1, 256, 8, 8, 8}, {1, 64, 64, 17, 24}};
+                {1, 256, 8, 8, 8}, {1, 64, 64, 17, 24},
+                // more than DIRECT_WEIGHT_K channel-taps on maps of at least DIRECT_WEIGHT_AREA pixels: direct weight gradient
+                {1, 72, 8, 32, 32}, {2, 96, 12, 40, 33}};
         for (int[] sh : shapes) {
             Case s = new Case(sh[0], sh[1], sh[2], sh[3], sh[4], 3, 3, 1, 1, true, 0, 2, false);
             run(s, DType.FLOAT32, s.win(), 1, sh[1] * 31L + sh[2]);
         }
+    }
+
+    @Test
+    void deepLayersOnLargeMapsTakeTheDirectWeightGradient() {
+        assertTrue(DirectConv.directWeight(Tensor.zeros(1, 8, 32, 32), Tensor.zeros(1, 8, 72 * 9)), "72 channels at 32x32");
+        assertTrue(DirectConv.directWeight(Tensor.zeros(1, 8, 16, 16), Tensor.zeros(1, 8, 64 * 9)), "64 channels at 16x16");
+        assertFalse(DirectConv.directWeight(Tensor.zeros(1, 8, 16, 16), Tensor.zeros(1, 8, 128 * 9)), "128 channels at 16x16");
     }
 
     @Property(tries = 60)

@@ -1,0 +1,47 @@
+package gradwerk.ddanet.cli;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The benchmark commands' output formats, at tiny sizes (timings are never asserted). */
+class BenchCommandsTest {
+    @Test
+    void trainStepPrintsExactlyOneLine() {
+        for (String model : new String[] {"unet", "cca", "ddanet"}) {
+            Cli r = Cli.run("bench", "train-step", "--model", model, "--batch", "2", "--size", "32", "--base-channels", "4",
+                    "--steps", "2", "--warmup", "1");
+            assertEquals(0, r.code(), r.err());
+            String out = r.out().strip();
+            assertTrue(!out.contains("\n"), "expected one line, got:\n" + out);
+            assertTrue(out.matches("train-step model=" + model + " batch=2 size=32 seconds=[0-9]+\\.[0-9]{4}"), out);
+        }
+    }
+
+    @Test
+    void trainStepMemoryLine() {
+        Cli r = Cli.run("bench", "train-step", "--size", "32", "--base-channels", "2", "--steps", "1", "--warmup", "0",
+                "--memory");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals(2, lines.length, r.out());
+        assertTrue(lines[0].startsWith("train-step model=unet batch=4 size=32 seconds="), lines[0]);
+        assertTrue(lines[1].matches("# memory model=unet gradwerk heap_peak_mb=[0-9]+ rss_peak_mb=-?[0-9]+"), lines[1]);
+    }
+
+    @Test
+    void trainStepRejectsBadSize() {
+        Cli r = Cli.run("bench", "train-step", "--size", "40");
+        assertEquals(2, r.code(), r.out());
+        assertTrue(r.errorLine().contains("--size 40"), r.err());
+    }
+
+    @Test
+    void numberParsesKeyValues() {
+        assertEquals(1.25, BenchTools.number("train-step model=unet seconds=1.25 maxrss_bytes=100", "seconds"));
+        assertEquals(100, BenchTools.number("train-step model=unet seconds=1.25 maxrss_bytes=100", "maxrss_bytes"));
+        assertEquals(3.5, BenchTools.number("attention cca fwd ms=3.5", "ms"));
+        assertTrue(Double.isNaN(BenchTools.number("x gradwerk_ms=3.5", "ms")));
+    }
+}
