@@ -2,6 +2,7 @@ package gradwerk.ddanet.cli;
 
 import gradwerk.tensor.Device;
 import gradwerk.tensor.cpu.Parallel;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -23,17 +24,8 @@ abstract class BenchRowsCommand implements Callable<Integer> {
     @Option(names = "--reps", defaultValue = "7", description = "timed runs per row, median (default: ${DEFAULT-VALUE})")
     int reps;
 
-    @Option(names = "--rounds", defaultValue = "1", description = "alternating rounds (default: ${DEFAULT-VALUE})")
-    int rounds;
-
-    @Option(names = "--device", paramLabel = "cpu|opencl[:N]", description = "default: cpu (PyTorch always runs on the CPU)")
-    String device;
-
-    @Option(names = "--threads", description = "threads for both (default: all cores)")
-    Integer threads;
-
-    @Option(names = "--compare-pytorch", description = "also PyTorch (tools/bench_pytorch.py), alternating rounds")
-    boolean comparePytorch;
+    @Mixin
+    SideBySideOptions side;
 
     /** The bench_pytorch.py subcommand (and the first word of every row). */
     abstract String what();
@@ -42,14 +34,11 @@ abstract class BenchRowsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (reps < 1 || rounds < 1) throw new IllegalArgumentException("--reps and --rounds must be >= 1");
-        int t = threads == null ? Parallel.threads() : threads;
-        if (t < 1) throw new IllegalArgumentException("--threads " + t + " must be >= 1");
-        Device dev = Device.get(device == null ? "cpu" : device);
-        Optional<Path> script = comparePytorch ? BenchTools.script("bench_pytorch.py") : Optional.empty();
-        boolean torch = comparePytorch && script.isPresent() && BenchTools.hasModule(BenchTools.PYTHON, "torch");
-        if (comparePytorch && !torch)
-            System.out.println("# pytorch: skipped (needs " + BenchTools.PYTHON + " with torch and tools/bench_pytorch.py)");
+        if (reps < 1 || side.rounds < 1) throw new IllegalArgumentException("--reps and --rounds must be >= 1");
+        int t = side.threads(), rounds = side.rounds;
+        Device dev = side.device();
+        Optional<Path> script = side.pytorchScript();
+        boolean torch = script.isPresent();
         int saved = Parallel.threads();
         Parallel.setThreads(t);
         Map<String, List<Double>> ours = new LinkedHashMap<>(), theirs = new LinkedHashMap<>();

@@ -5,6 +5,7 @@ import gradwerk.ddanet.model.Models;
 import gradwerk.tensor.Device;
 import gradwerk.tensor.cpu.Parallel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -43,17 +44,8 @@ final class BenchTrainStepCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "2", description = "untimed steps first (default: ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--device", paramLabel = "cpu|opencl[:N]", description = "default: cpu (PyTorch always runs on the CPU)")
-    String device;
-
-    @Option(names = "--threads", description = "threads for both (default: all cores)")
-    Integer threads;
-
-    @Option(names = "--compare-pytorch", description = "also PyTorch (tools/bench_pytorch.py), alternating rounds")
-    boolean comparePytorch;
-
-    @Option(names = "--rounds", defaultValue = "1", description = "alternating rounds with --compare-pytorch (default: ${DEFAULT-VALUE})")
-    int rounds;
+    @Mixin
+    SideBySideOptions side;
 
     @Option(names = "--memory", description = "also print the peak memory (JVM heap pools, process VmHWM)")
     boolean memory;
@@ -62,14 +54,11 @@ final class BenchTrainStepCommand implements Callable<Integer> {
     public Integer call() {
         if (!Models.NAMES.contains(model)) throw new IllegalArgumentException("--model " + model + ": choose one of " + Models.NAMES);
         if (size < 16 || size % 16 != 0) throw new IllegalArgumentException("--size " + size + " must be a positive multiple of 16");
-        if (rounds < 1) throw new IllegalArgumentException("--rounds must be >= 1");
-        int t = threads == null ? Parallel.threads() : threads;
-        if (t < 1) throw new IllegalArgumentException("--threads " + t + " must be >= 1");
-        Device dev = Device.get(device == null ? "cpu" : device);
-        Optional<Path> script = comparePytorch ? BenchTools.script("bench_pytorch.py") : Optional.empty();
-        boolean torch = comparePytorch && script.isPresent() && BenchTools.hasModule(BenchTools.PYTHON, "torch");
-        if (comparePytorch && !torch)
-            System.out.println("# pytorch: skipped (needs " + BenchTools.PYTHON + " with torch and tools/bench_pytorch.py)");
+        if (side.rounds < 1) throw new IllegalArgumentException("--rounds must be >= 1");
+        int t = side.threads(), rounds = side.rounds;
+        Device dev = side.device();
+        Optional<Path> script = side.pytorchScript();
+        boolean torch = script.isPresent();
         int saved = Parallel.threads();
         Parallel.setThreads(t);
         try {
