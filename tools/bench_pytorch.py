@@ -5,7 +5,8 @@
 
   train-step --model unet|cca|ddanet --batch 4 --size 256 [--base-channels 16] [--steps 5] [--warmup 2]
       one training step: forward, cross-entropy + soft Dice (classes 1,2, smooth 1), backward, Adam (lr 1e-3,
-      weight decay 1e-4); prints `train-step model=.. batch=.. size=.. seconds=<median> maxrss_bytes=<peak RSS, VmHWM>`
+      weight decay 1e-4); prints `train-step model=.. batch=.. size=.. seconds=<median> maxrss_bytes=<peak RSS, VmHWM>
+      saved_bytes=<tensors autograd saves for backward in one forward pass, parameters excluded>`
   bandwidth [--n 16777216] [--reps 15]
       `add n=.. threads=.. gbps=..` (out = a + b, 12 bytes/element) and `sum ... gbps=..` (4 bytes/element)
   grid-sample [--reps 7]
@@ -146,7 +147,29 @@ def train_step(a):
 
     sec = median_seconds(a.steps, a.warmup, step)
     rss = peak_rss()
-    print(f"train-step model={a.model} batch={a.batch} size={a.size} seconds={sec:.4f} maxrss_bytes={rss}", flush=True)
+    saved = saved_bytes(m, x, y)
+    print(f"train-step model={a.model} batch={a.batch} size={a.size} seconds={sec:.4f} maxrss_bytes={rss}"
+          f" saved_bytes={saved}", flush=True)
+
+
+def saved_bytes(m, x, y):
+    """Bytes of the distinct tensor storages autograd saves for backward in one forward pass + loss (counted with
+    saved_tensors_hooks; parameters, buffers and the input batch, which are saved too but exist anyway, excluded): the activation memory of training."""
+    params = {p.data_ptr() for p in m.parameters()} | {b.data_ptr() for b in m.buffers()} | {x.data_ptr()}
+    seen = {}
+
+    def pack(t):
+        ptr = t.untyped_storage().data_ptr() if hasattr(t, "untyped_storage") else t.storage().data_ptr()
+        if ptr not in params:
+            size = t.untyped_storage().nbytes() if hasattr(t, "untyped_storage") else t.storage().nbytes()
+            seen[ptr] = max(seen.get(ptr, 0), size)
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        logits = m(x)
+        loss = F.cross_entropy(logits, y) + dice_loss(logits, y)
+    del loss, logits
+    return sum(seen.values())
 
 
 def bandwidth(a):

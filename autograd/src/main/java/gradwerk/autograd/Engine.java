@@ -38,12 +38,14 @@ public final class Engine {
             for (Node node : topologicalOrder(root.gradFn())) {
                 Variable g = gradOf.remove(node); // complete now: every consumer of the output came earlier
                 if (g != null) {
-                    sink.accept(node.outputVariable(), g);
-                    Variable[] inputs = node.inputs(), grads = node.backward(g);
-                    for (int i = 0; i < inputs.length; i++) {
-                        if (grads[i] == null || !inputs[i].requiresGrad()) continue;
-                        if (inputs[i].isLeaf()) sink.accept(inputs[i], grads[i]);
-                        else gradOf.merge(inputs[i].gradFn(), grads[i], Variable::add); // a reused value sums
+                    Variable out = node.outputVariable(); // null: unreachable, so nobody can ask for its gradient
+                    if (out != null) sink.accept(out, g);
+                    Variable[] grads = node.backward(g);
+                    for (int i = 0; i < grads.length; i++) {
+                        if (grads[i] == null || !node.inputRequiresGrad(i)) continue;
+                        Node producer = node.producer(i);
+                        if (producer == null) sink.accept(node.leafInput(i), grads[i]);
+                        else gradOf.merge(producer, grads[i], Variable::add); // a reused value sums
                     }
                 }
                 if (!retainGraph) node.free();
@@ -73,7 +75,8 @@ public final class Engine {
 
     private static List<Node> producersOf(Node node) {
         List<Node> producers = new ArrayList<>();
-        for (Variable in : node.inputs()) if (in.requiresGrad() && !in.isLeaf()) producers.add(in.gradFn());
+        for (int i = 0; i < node.inputCount(); i++)
+            if (node.inputRequiresGrad(i) && node.producer(i) != null) producers.add(node.producer(i));
         return producers;
     }
 

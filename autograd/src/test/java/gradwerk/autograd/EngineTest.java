@@ -240,4 +240,66 @@ class EngineTest {
         List<Node> order = Engine.topologicalOrder(c.gradFn());
         assertEquals(List.of("mul", "sin", "exp"), order.stream().map(Node::op).toList());
     }
+
+    // ---------------------------------------------------------------- what a node keeps alive (Saves)
+
+    @Test
+    void anIntermediateNoRuleSavedIsReclaimedBeforeBackward() throws InterruptedException {
+        Variable x = Variable.param(t(-1, 2, -3, 4));
+        Variable scaled = x.mul(3);                 // mulScalar saves nothing
+        Variable y = scaled.relu();                 // relu saves only its output
+        var scaledRef = new java.lang.ref.WeakReference<>(scaled);
+        var scaledValue = new java.lang.ref.WeakReference<>(scaled.value());
+        scaled = null;
+        for (int i = 0; i < 50 && (scaledRef.get() != null || scaledValue.get() != null); i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertNull(scaledRef.get(), "the relu input, which no rule saved, is still reachable from the graph");
+        assertNull(scaledValue.get(), "its tensor is still reachable from the graph");
+        y.sum().backward();                         // the graph still works without it
+        assertValues(x.grad(), 0, 3, 0, 3);
+    }
+
+    @Test
+    void aSavedInputStaysAliveAndRetainGradStillWorksOnAnUnsavedOne() {
+        Variable x = Variable.param(t(1, 2));
+        Variable a = x.mul(2);                      // read by mul below, so saved there
+        Variable b = a.add(x);                      // add saves nothing
+        b.retainGrad();
+        Variable y = b.mul(a).sum();
+        y.backward();
+        assertValues(b.grad(), 2, 4);               // dy/db = a
+        assertValues(x.grad(), 12, 24);             // y = Σ 3x·2x = Σ 6x², dy/dx = 12x
+    }
+
+    @Test
+    void aRuleThatReadsWhatItDidNotSaveNamesTheOp() {
+        CheckCase c = s -> GradCheck.Problem.of("forgetful", v -> v[0], s.normal(2));
+        try (var _ = OpRegistry.register("test", OpRegistry.Entry.of("forgetful", c))) {
+            Variable x = Variable.param(t(1, 2));
+            Variable y = Node.record("forgetful", x.value().mul(2), Saves.NOTHING, (n, g) -> grads(g.mul(n.input(0))), x);
+            var e = assertThrows(IllegalStateException.class, () -> y.sum().backward());
+            assertTrue(e.getMessage().contains("the rule of 'forgetful' reads its input 0, which it did not save"), e.getMessage());
+            Variable z = Node.record("forgetful", x.value().mul(2), Saves.inputs(0), (n, g) -> grads(g.mul(n.output())), x);
+            e = assertThrows(IllegalStateException.class, () -> z.sum().backward());
+            assertTrue(e.getMessage().contains("the rule of 'forgetful' reads its output, which it did not save"), e.getMessage());
+            var bad = assertThrows(IllegalArgumentException.class,
+                    () -> Node.record("forgetful", x.value(), Saves.inputs(1), (n, g) -> grads(g), x));
+            assertTrue(bad.getMessage().contains("saves input 1 but has 1 inputs"), bad.getMessage());
+        }
+    }
+
+    @Test
+    void savedMemoryCountsEachSavedStorageOnceAndOnlyWhatRulesKeep() {
+        Variable x = Variable.param(t(1, 2, 3, 4));
+        Variable e = x.exp();                        // saves its output: 4 doubles
+        Variable v = e.reshape(2, 2);               // a view of e's storage; reshape saves nothing
+        Variable y = v.mul(v).add(v).sum();         // mul saves v twice: the same storage as e
+        var byOp = SavedMemory.byOp(y, java.util.List.of(x.value()));  // counted under exp or mul, whichever comes first
+        assertEquals(1, byOp.size(), byOp.toString());
+        assertTrue(byOp.containsKey("exp") || byOp.containsKey("mul"), byOp.toString());
+        assertEquals(32L, SavedMemory.bytes(y, java.util.List.of(x.value())));
+        assertEquals(32L, SavedMemory.bytes(y, java.util.List.of()));      // x is not saved at all: exp keeps its output
+    }
 }

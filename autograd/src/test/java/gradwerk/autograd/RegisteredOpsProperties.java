@@ -76,7 +76,7 @@ class RegisteredOpsProperties {
             Node n = todo.pop();
             if (!seen.add(n)) continue;
             ops.add(n.op());
-            for (Variable in : n.inputs()) if (in.gradFn() != null) todo.push(in.gradFn());
+            for (int i = 0; i < n.inputCount(); i++) if (n.producer(i) != null) todo.push(n.producer(i));
         }
         return ops;
     }

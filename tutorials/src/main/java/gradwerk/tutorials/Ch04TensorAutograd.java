@@ -4,6 +4,7 @@ import gradwerk.autograd.CheckCase;
 import gradwerk.autograd.GradCheck;
 import gradwerk.autograd.GradCheckAll;
 import gradwerk.autograd.Node;
+import gradwerk.autograd.Saves;
 import gradwerk.autograd.OpRegistry;
 import gradwerk.autograd.Variable;
 import gradwerk.ddanet.plot.Charts;
@@ -144,12 +145,12 @@ public final class Ch04TensorAutograd {
 
     /** softplus' = σ(x). The planted bug: σ of the saved output y instead of the input x. */
     static Variable buggySoftplus(Variable x) {
-        return Node.record("mySoftplus", softplusValue(x.value()), (n, g) -> grads(g.mul(n.output().sigmoid())), x);
+        return Node.record("mySoftplus", softplusValue(x.value()), Saves.OUTPUT, (n, g) -> grads(g.mul(n.output().sigmoid())), x);
     }
 
     /** The fix: σ of the input. Written with Variable ops, so it can be differentiated again. */
     static Variable softplus(Variable x) {
-        return Node.record("mySoftplus", softplusValue(x.value()), (n, g) -> grads(g.mul(n.input(0).sigmoid())), x);
+        return Node.record("mySoftplus", softplusValue(x.value()), Saves.inputs(0), (n, g) -> grads(g.mul(n.input(0).sigmoid())), x);
     }
 
     /**
@@ -166,7 +167,7 @@ public final class Ch04TensorAutograd {
 
     /** A broadcasting add whose rule forgets to sum the gradient back to each input's shape. */
     static Variable addWithoutSumTo(Variable a, Variable b) {
-        return Node.record("myAdd", a.value().add(b.value()), (n, g) -> grads(g, g), a, b);
+        return Node.record("myAdd", a.value().add(b.value()), Saves.NOTHING, (n, g) -> grads(g, g), a, b);
     }
 
     // ---------------------------------------------------------------- helpers

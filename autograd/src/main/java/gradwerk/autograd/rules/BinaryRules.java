@@ -2,6 +2,7 @@ package gradwerk.autograd.rules;
 
 import gradwerk.autograd.GradCheck.Problem;
 import gradwerk.autograd.Node;
+import gradwerk.autograd.Saves;
 import gradwerk.autograd.OpFamily;
 import gradwerk.autograd.OpRegistry.Entry;
 import gradwerk.autograd.Sampler;
@@ -29,24 +30,24 @@ public final class BinaryRules implements OpFamily {
 
     public static Variable add(Variable a, Variable b) {
         int[] sa = a.shape(), sb = b.shape();
-        return Node.record("add", a.value().add(b.value()), (n, g) -> grads(g.sumTo(sa), g.sumTo(sb)), a, b);
+        return Node.record("add", a.value().add(b.value()), Saves.NOTHING, (n, g) -> grads(g.sumTo(sa), g.sumTo(sb)), a, b);
     }
 
     public static Variable sub(Variable a, Variable b) {
         int[] sa = a.shape(), sb = b.shape();
-        return Node.record("sub", a.value().sub(b.value()), (n, g) -> grads(g.sumTo(sa), g.neg().sumTo(sb)), a, b);
+        return Node.record("sub", a.value().sub(b.value()), Saves.NOTHING, (n, g) -> grads(g.sumTo(sa), g.neg().sumTo(sb)), a, b);
     }
 
     public static Variable mul(Variable a, Variable b) {
         int[] sa = a.shape(), sb = b.shape();
         return Node.record("mul", a.value().mul(b.value()),
-                (n, g) -> grads(g.mul(n.input(1)).sumTo(sa), g.mul(n.input(0)).sumTo(sb)), a, b);
+                Saves.inputs(0, 1), (n, g) -> grads(g.mul(n.input(1)).sumTo(sa), g.mul(n.input(0)).sumTo(sb)), a, b);
     }
 
     /** d(a/b)/da = 1/b, d(a/b)/db = -a/b² = -y/b. */
     public static Variable div(Variable a, Variable b) {
         int[] sa = a.shape(), sb = b.shape();
-        return Node.record("div", a.value().div(b.value()), (n, g) -> {
+        return Node.record("div", a.value().div(b.value()), Saves.inputs(1).andOutput(), (n, g) -> {
             Variable y = n.output(), denominator = n.input(1);
             return grads(g.div(denominator).sumTo(sa), g.mul(y).div(denominator).neg().sumTo(sb));
         }, a, b);
@@ -55,7 +56,7 @@ public final class BinaryRules implements OpFamily {
     /** d(aᵇ)/da = b·aᵇ⁻¹, d(aᵇ)/db = aᵇ·ln a (taken as 0 at a = 0, where aᵇ is 0 or 1). */
     public static Variable pow(Variable a, Variable b) {
         int[] sa = a.shape(), sb = b.shape();
-        return Node.record("pow", a.value().pow(b.value()), (n, g) -> {
+        return Node.record("pow", a.value().pow(b.value()), Saves.inputs(0, 1).andOutput(), (n, g) -> {
             Variable base = n.input(0), exponent = n.input(1), y = n.output();
             Tensor zeroBase = base.value().eq(base.value().newZeros());
             Variable safeLog = Variable.where(zeroBase, base.constantLike(1), base).log();
@@ -74,7 +75,7 @@ public final class BinaryRules implements OpFamily {
     /** The gradient goes to the winning input; at a tie each gets half. */
     private static Variable minMax(String op, Variable a, Variable b, Tensor result, boolean max) {
         int[] sa = a.shape(), sb = b.shape();
-        return Node.record(op, result, (n, g) -> {
+        return Node.record(op, result, Saves.inputs(0, 1), (n, g) -> {
             Tensor x = n.input(0).value(), y = n.input(1).value();
             Tensor shareOfA = (max ? x.gt(y) : x.lt(y)).add(x.eq(y).mul(0.5));
             Tensor shareOfB = shareOfA.neg().add(1);
@@ -85,7 +86,7 @@ public final class BinaryRules implements OpFamily {
     /** cond != 0 ? a : b. The condition is a constant mask (an input without gradient, so it is version-checked). */
     public static Variable where(Tensor cond, Variable a, Variable b) {
         int[] sa = a.shape(), sb = b.shape();
-        return Node.record("where", cond.where(a.value(), b.value()), (n, g) -> {
+        return Node.record("where", cond.where(a.value(), b.value()), Saves.inputs(0), (n, g) -> {
             Tensor c = n.input(0).value();
             Variable zero = g.constantLike(0);
             return grads(null, Variable.where(c, g, zero).sumTo(sa), Variable.where(c, zero, g).sumTo(sb));

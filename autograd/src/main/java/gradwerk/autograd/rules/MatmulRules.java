@@ -2,6 +2,7 @@ package gradwerk.autograd.rules;
 
 import gradwerk.autograd.GradCheck.Problem;
 import gradwerk.autograd.Node;
+import gradwerk.autograd.Saves;
 import gradwerk.autograd.OpFamily;
 import gradwerk.autograd.OpRegistry.Entry;
 import gradwerk.autograd.Sampler;
@@ -28,7 +29,7 @@ public final class MatmulRules implements OpFamily {
     public static Variable matmul(Variable a, Variable b) {
         int[] sa = a.shape(), sb = b.shape();
         boolean aVector = sa.length == 1, bVector = sb.length == 1;
-        return Node.record("matmul", a.value().matmul(b.value()), (n, g) -> {
+        return Node.record("matmul", a.value().matmul(b.value()), Saves.inputs(0, 1), (n, g) -> {
             Variable a2 = aVector ? n.input(0).unsqueeze(0) : n.input(0);
             Variable b2 = bVector ? n.input(1).unsqueeze(1) : n.input(1);
             Variable g2 = g;

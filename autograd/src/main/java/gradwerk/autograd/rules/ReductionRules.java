@@ -2,6 +2,7 @@ package gradwerk.autograd.rules;
 
 import gradwerk.autograd.GradCheck.Problem;
 import gradwerk.autograd.Node;
+import gradwerk.autograd.Saves;
 import gradwerk.autograd.OpFamily;
 import gradwerk.autograd.OpRegistry.Entry;
 import gradwerk.autograd.Sampler;
@@ -27,14 +28,14 @@ public final class ReductionRules implements OpFamily {
 
     public static Variable sum(Variable x, int[] dims, boolean keepDim) {
         int[] shape = x.shape(), kept = keptShape("sum", shape, dims);
-        return Node.record("sum", x.value().sum(dims, keepDim), (n, g) -> grads(g.reshape(kept).expand(shape)), x);
+        return Node.record("sum", x.value().sum(dims, keepDim), Saves.NOTHING, (n, g) -> grads(g.reshape(kept).expand(shape)), x);
     }
 
     public static Variable mean(Variable x, int[] dims, boolean keepDim) {
         int[] shape = x.shape(), kept = keptShape("mean", shape, dims);
         double count = reducedCount(shape, kept);
         return Node.record("mean", x.value().mean(dims, keepDim),
-                (n, g) -> grads(g.reshape(kept).expand(shape).div(count)), x);
+                Saves.NOTHING, (n, g) -> grads(g.reshape(kept).expand(shape).div(count)), x);
     }
 
     public static Variable max(Variable x, int[] dims, boolean keepDim) {
@@ -47,7 +48,7 @@ public final class ReductionRules implements OpFamily {
 
     private static Variable extreme(String op, Variable x, int[] dims, boolean keepDim, Tensor result) {
         int[] kept = keptShape(op, x.shape(), dims);
-        return Node.record(op, result, (n, g) -> {
+        return Node.record(op, result, Saves.inputs(0).andOutput(), (n, g) -> {
             Tensor winners = n.input(0).value().eq(n.output().value().reshape(kept)); // 1 where x equals the extreme
             Tensor share = winners.div(winners.sum(dims, true));
             return grads(g.reshape(kept).mul(share));
@@ -58,7 +59,7 @@ public final class ReductionRules implements OpFamily {
     public static Variable var(Variable x, int[] dims, boolean unbiased, boolean keepDim) {
         int[] shape = x.shape(), kept = keptShape("var", shape, dims);
         double count = reducedCount(shape, kept);
-        return Node.record("var", x.value().var(dims, unbiased, keepDim), (n, g) -> {
+        return Node.record("var", x.value().var(dims, unbiased, keepDim), Saves.inputs(0), (n, g) -> {
             Variable in = n.input(0), centred = in.sub(in.mean(dims, true));
             return grads(g.reshape(kept).mul(centred).mul(2 / (unbiased ? count - 1 : count)));
         }, x);

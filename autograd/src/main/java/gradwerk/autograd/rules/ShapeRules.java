@@ -2,6 +2,7 @@ package gradwerk.autograd.rules;
 
 import gradwerk.autograd.GradCheck.Problem;
 import gradwerk.autograd.Node;
+import gradwerk.autograd.Saves;
 import gradwerk.autograd.OpFamily;
 import gradwerk.autograd.OpRegistry.Entry;
 import gradwerk.autograd.Sampler;
@@ -34,49 +35,49 @@ public final class ShapeRules implements OpFamily {
 
     public static Variable view(Variable x, int[] shape) {
         int[] in = x.shape();
-        return Node.record("view", x.value().view(shape), (n, g) -> grads(g.reshape(in)), x);
+        return Node.record("view", x.value().view(shape), Saves.NOTHING, (n, g) -> grads(g.reshape(in)), x);
     }
 
     public static Variable reshape(Variable x, int[] shape) {
         int[] in = x.shape();
-        return Node.record("reshape", x.value().reshape(shape), (n, g) -> grads(g.reshape(in)), x);
+        return Node.record("reshape", x.value().reshape(shape), Saves.NOTHING, (n, g) -> grads(g.reshape(in)), x);
     }
 
     /** All size-1 dims when dim is null, else that one. */
     public static Variable squeeze(Variable x, Integer dim) {
         int[] in = x.shape();
         Tensor result = dim == null ? x.value().squeeze() : x.value().squeeze(dim);
-        return Node.record("squeeze", result, (n, g) -> grads(g.reshape(in)), x);
+        return Node.record("squeeze", result, Saves.NOTHING, (n, g) -> grads(g.reshape(in)), x);
     }
 
     public static Variable unsqueeze(Variable x, int dim) {
         int[] in = x.shape();
-        return Node.record("unsqueeze", x.value().unsqueeze(dim), (n, g) -> grads(g.reshape(in)), x);
+        return Node.record("unsqueeze", x.value().unsqueeze(dim), Saves.NOTHING, (n, g) -> grads(g.reshape(in)), x);
     }
 
     public static Variable contiguous(Variable x) {
-        return Node.record("contiguous", x.value().contiguous(), (n, g) -> grads(g), x);
+        return Node.record("contiguous", x.value().contiguous(), Saves.NOTHING, (n, g) -> grads(g), x);
     }
 
     public static Variable permute(Variable x, int[] order) {
         int[] inverse = new int[order.length];
         for (int i = 0; i < order.length; i++) inverse[Shape.dim("permute", order[i], order.length)] = i;
-        return Node.record("permute", x.value().permute(order), (n, g) -> grads(g.permute(inverse)), x);
+        return Node.record("permute", x.value().permute(order), Saves.NOTHING, (n, g) -> grads(g.permute(inverse)), x);
     }
 
     public static Variable transpose(Variable x, int d0, int d1) {
-        return Node.record("transpose", x.value().transpose(d0, d1), (n, g) -> grads(g.transpose(d0, d1)), x);
+        return Node.record("transpose", x.value().transpose(d0, d1), Saves.NOTHING, (n, g) -> grads(g.transpose(d0, d1)), x);
     }
 
     public static Variable expand(Variable x, int[] shape) {
         int[] in = x.shape();
-        return Node.record("expand", x.value().expand(shape), (n, g) -> grads(g.sumTo(in)), x);
+        return Node.record("expand", x.value().expand(shape), Saves.NOTHING, (n, g) -> grads(g.sumTo(in)), x);
     }
 
     public static Variable slice(Variable x, int dim, int start, int end, int step) {
         int[] in = x.shape();
         return Node.record("slice", x.value().slice(dim, start, end, step),
-                (n, g) -> grads(embedSlice(g, in, dim, start, end, step)), x);
+                Saves.NOTHING, (n, g) -> grads(embedSlice(g, in, dim, start, end, step)), x);
     }
 
     public static Variable select(Variable x, int dim, int index) {
@@ -84,7 +85,7 @@ public final class ShapeRules implements OpFamily {
         int d = Shape.dim("select", dim, in.length);
         int i = index < 0 ? index + in[d] : index;
         return Node.record("select", x.value().select(dim, index),
-                (n, g) -> grads(embedSlice(g.unsqueeze(d), in, d, i, i + 1, 1)), x);
+                Saves.NOTHING, (n, g) -> grads(embedSlice(g.unsqueeze(d), in, d, i, i + 1, 1)), x);
     }
 
     /**
@@ -94,7 +95,7 @@ public final class ShapeRules implements OpFamily {
     public static Variable embedSlice(Variable src, int[] shape, int dim, int start, int end, int step) {
         Tensor out = src.value().newZeros(shape);
         out.slice(dim, start, end, step).copyFrom(src.value());
-        return Node.record("embedSlice", out, (n, g) -> grads(g.slice(dim, start, end, step)), src);
+        return Node.record("embedSlice", out, Saves.NOTHING, (n, g) -> grads(g.slice(dim, start, end, step)), src);
     }
 
     public static Variable cat(int dim, Variable... xs) {
@@ -104,7 +105,7 @@ public final class ShapeRules implements OpFamily {
         int d = Shape.dim("cat", dim, result.rank());
         int[] lengths = new int[xs.length];
         for (int i = 0; i < xs.length; i++) lengths[i] = xs[i].size(d);
-        return Node.record("cat", result, (n, g) -> {
+        return Node.record("cat", result, Saves.NOTHING, (n, g) -> {
             Variable[] pieces = new Variable[lengths.length];
             for (int i = 0, at = 0; i < lengths.length; at += lengths[i], i++) pieces[i] = g.narrow(d, at, lengths[i]);
             return pieces;
@@ -116,8 +117,9 @@ public final class ShapeRules implements OpFamily {
         for (int i = 0; i < xs.length; i++) values[i] = xs[i].value();
         Tensor result = Tensor.stack(dim, values);
         int d = Shape.dim("stack", dim, result.rank());
-        return Node.record("stack", result, (n, g) -> {
-            Variable[] pieces = new Variable[xs.length];
+        int count = xs.length;
+        return Node.record("stack", result, Saves.NOTHING, (n, g) -> {
+            Variable[] pieces = new Variable[count];
             for (int i = 0; i < pieces.length; i++) pieces[i] = g.select(d, i);
             return pieces;
         }, xs);
@@ -125,7 +127,7 @@ public final class ShapeRules implements OpFamily {
 
     public static Variable to(Variable x, DType dtype) {
         DType from = x.dtype();
-        return Node.record("to", x.value().to(dtype), (n, g) -> grads(g.to(from)), x);
+        return Node.record("to", x.value().to(dtype), Saves.NOTHING, (n, g) -> grads(g.to(from)), x);
     }
 
     // ---------------------------------------------------------------- registry: names and gradient check cases

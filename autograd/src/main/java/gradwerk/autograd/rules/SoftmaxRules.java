@@ -2,6 +2,7 @@ package gradwerk.autograd.rules;
 
 import gradwerk.autograd.GradCheck.Problem;
 import gradwerk.autograd.Node;
+import gradwerk.autograd.Saves;
 import gradwerk.autograd.OpFamily;
 import gradwerk.autograd.OpRegistry.Entry;
 import gradwerk.autograd.Sampler;
@@ -23,7 +24,7 @@ public final class SoftmaxRules implements OpFamily {
 
     public static Variable softmax(Variable x, int dim) {
         int[] d = {Shape.dim("softmax", dim, x.rank())};
-        return Node.record("softmax", x.value().softmax(dim), (n, g) -> {
+        return Node.record("softmax", x.value().softmax(dim), Saves.OUTPUT, (n, g) -> {
             Variable y = n.output();
             return grads(y.mul(g.sub(g.mul(y).sum(d, true))));
         }, x);
@@ -32,12 +33,12 @@ public final class SoftmaxRules implements OpFamily {
     public static Variable logSoftmax(Variable x, int dim) {
         int[] d = {Shape.dim("logSoftmax", dim, x.rank())};
         return Node.record("logSoftmax", x.value().logSoftmax(dim),
-                (n, g) -> grads(g.sub(n.output().exp().mul(g.sum(d, true)))), x);
+                Saves.OUTPUT, (n, g) -> grads(g.sub(n.output().exp().mul(g.sum(d, true)))), x);
     }
 
     public static Variable logSumExp(Variable x, int dim, boolean keepDim) {
         int d = Shape.dim("logSumExp", dim, x.rank());
-        return Node.record("logSumExp", x.value().logSumExp(dim, keepDim), (n, g) -> {
+        return Node.record("logSumExp", x.value().logSumExp(dim, keepDim), Saves.inputs(0).andOutput(), (n, g) -> {
             Variable y = keepDim ? n.output() : n.output().unsqueeze(d);
             Variable gk = keepDim ? g : g.unsqueeze(d);
             return grads(gk.mul(n.input(0).sub(y).exp()));

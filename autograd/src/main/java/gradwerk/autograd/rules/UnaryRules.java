@@ -2,6 +2,7 @@ package gradwerk.autograd.rules;
 
 import gradwerk.autograd.GradCheck.Problem;
 import gradwerk.autograd.Node;
+import gradwerk.autograd.Saves;
 import gradwerk.autograd.OpFamily;
 import gradwerk.autograd.OpRegistry.Entry;
 import gradwerk.autograd.Sampler;
@@ -27,67 +28,68 @@ public final class UnaryRules implements OpFamily {
     public UnaryRules() {}
 
     public static Variable neg(Variable x) {
-        return Node.record("neg", x.value().neg(), (n, g) -> grads(g.neg()), x);
+        return Node.record("neg", x.value().neg(), Saves.NOTHING, (n, g) -> grads(g.neg()), x);
     }
 
     public static Variable abs(Variable x) {
-        return Node.record("abs", x.value().abs(), (n, g) -> grads(g.mul(n.input(0).value().sign())), x);
+        return Node.record("abs", x.value().abs(), Saves.inputs(0), (n, g) -> grads(g.mul(n.input(0).value().sign())), x);
     }
 
     public static Variable exp(Variable x) {
-        return Node.record("exp", x.value().exp(), (n, g) -> grads(g.mul(n.output())), x);
+        return Node.record("exp", x.value().exp(), Saves.OUTPUT, (n, g) -> grads(g.mul(n.output())), x);
     }
 
     public static Variable log(Variable x) {
-        return Node.record("log", x.value().log(), (n, g) -> grads(g.div(n.input(0))), x);
+        return Node.record("log", x.value().log(), Saves.inputs(0), (n, g) -> grads(g.div(n.input(0))), x);
     }
 
     /** d√x = 1 / (2√x). */
     public static Variable sqrt(Variable x) {
-        return Node.record("sqrt", x.value().sqrt(), (n, g) -> grads(g.div(n.output().mul(2))), x);
+        return Node.record("sqrt", x.value().sqrt(), Saves.OUTPUT, (n, g) -> grads(g.div(n.output().mul(2))), x);
     }
 
     /** d x^(-1/2) = -½ x^(-3/2) = -½ y³. */
     public static Variable rsqrt(Variable x) {
-        return Node.record("rsqrt", x.value().rsqrt(), (n, g) -> grads(g.mul(n.output().pow(3)).mul(-0.5)), x);
+        return Node.record("rsqrt", x.value().rsqrt(), Saves.OUTPUT, (n, g) -> grads(g.mul(n.output().pow(3)).mul(-0.5)), x);
     }
 
     public static Variable sin(Variable x) {
-        return Node.record("sin", x.value().sin(), (n, g) -> grads(g.mul(n.input(0).cos())), x);
+        return Node.record("sin", x.value().sin(), Saves.inputs(0), (n, g) -> grads(g.mul(n.input(0).cos())), x);
     }
 
     public static Variable cos(Variable x) {
-        return Node.record("cos", x.value().cos(), (n, g) -> grads(g.mul(n.input(0).sin()).neg()), x);
+        return Node.record("cos", x.value().cos(), Saves.inputs(0), (n, g) -> grads(g.mul(n.input(0).sin()).neg()), x);
     }
 
     /** tanh' = 1 - y². */
     public static Variable tanh(Variable x) {
-        return Node.record("tanh", x.value().tanh(), (n, g) -> grads(g.mul(n.output().square().neg().add(1))), x);
+        return Node.record("tanh", x.value().tanh(), Saves.OUTPUT, (n, g) -> grads(g.mul(n.output().square().neg().add(1))), x);
     }
 
     /** σ' = y (1 - y). */
     public static Variable sigmoid(Variable x) {
-        return Node.record("sigmoid", x.value().sigmoid(), (n, g) -> {
+        return Node.record("sigmoid", x.value().sigmoid(), Saves.OUTPUT, (n, g) -> {
             Variable y = n.output();
             return grads(g.mul(y).mul(y.neg().add(1)));
         }, x);
     }
 
+    /** The mask x > 0 is also y > 0, so relu keeps its output, which the next op usually keeps anyway. */
     public static Variable relu(Variable x) {
-        return Node.record("relu", x.value().relu(), (n, g) -> grads(g.mul(above(n.input(0).value(), 0))), x);
+        return Node.record("relu", x.value().relu(), Saves.OUTPUT, (n, g) -> grads(g.mul(above(n.output().value(), 0))), x);
     }
 
     public static Variable square(Variable x) {
-        return Node.record("square", x.value().square(), (n, g) -> grads(g.mul(n.input(0)).mul(2)), x);
+        return Node.record("square", x.value().square(), Saves.inputs(0), (n, g) -> grads(g.mul(n.input(0)).mul(2)), x);
     }
 
     /** d(1/x) = -1/x² = -y². */
     public static Variable reciprocal(Variable x) {
-        return Node.record("reciprocal", x.value().reciprocal(), (n, g) -> grads(g.mul(n.output().square()).neg()), x);
+        return Node.record("reciprocal", x.value().reciprocal(), Saves.OUTPUT, (n, g) -> grads(g.mul(n.output().square()).neg()), x);
     }
 
     public static Variable gelu(Variable x) {
-        return Node.record("gelu", x.value().gelu(), (n, g) -> grads(g.mul(geluDerivative(n.input(0)))), x);
+        return Node.record("gelu", x.value().gelu(), Saves.inputs(0), (n, g) -> grads(g.mul(geluDerivative(n.input(0)))), x);
     }
 
     /**
@@ -103,7 +105,7 @@ public final class UnaryRules implements OpFamily {
     }
 
     public static Variable leakyRelu(Variable x, double slope) {
-        return Node.record("leakyRelu", x.value().leakyRelu(slope), (n, g) -> {
+        return Node.record("leakyRelu", x.value().leakyRelu(slope), Saves.inputs(0), (n, g) -> {
             Tensor slopes = above(n.input(0).value(), 0).mul(1 - slope).add(slope); // 1 where x > 0, else slope
             return grads(g.mul(slopes));
         }, x);
@@ -111,23 +113,23 @@ public final class UnaryRules implements OpFamily {
 
     /** d xᵖ = p·xᵖ⁻¹. */
     public static Variable pow(Variable x, double p) {
-        return Node.record("powScalar", x.value().pow(p), (n, g) -> grads(g.mul(n.input(0).pow(p - 1)).mul(p)), x);
+        return Node.record("powScalar", x.value().pow(p), Saves.inputs(0), (n, g) -> grads(g.mul(n.input(0).pow(p - 1)).mul(p)), x);
     }
 
     /** The gradient passes where min <= x <= max, and is 0 where the clamp is active. */
     public static Variable clamp(Variable x, double min, double max) {
-        return Node.record("clamp", x.value().clamp(min, max), (n, g) -> {
+        return Node.record("clamp", x.value().clamp(min, max), Saves.inputs(0), (n, g) -> {
             Tensor v = n.input(0).value();
             return grads(g.mul(v.ge(v.newFull(min)).mul(v.le(v.newFull(max)))));
         }, x);
     }
 
     public static Variable addScalar(Variable x, double s) {
-        return Node.record("addScalar", x.value().add(s), (n, g) -> grads(g), x);
+        return Node.record("addScalar", x.value().add(s), Saves.NOTHING, (n, g) -> grads(g), x);
     }
 
     public static Variable mulScalar(Variable x, double s) {
-        return Node.record("mulScalar", x.value().mul(s), (n, g) -> grads(g.mul(s)), x);
+        return Node.record("mulScalar", x.value().mul(s), Saves.NOTHING, (n, g) -> grads(g.mul(s)), x);
     }
 
     /** The mask x > threshold, as 1/0 in x's dtype. */

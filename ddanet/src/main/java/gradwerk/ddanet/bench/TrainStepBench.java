@@ -1,10 +1,12 @@
 package gradwerk.ddanet.bench;
 
+import gradwerk.autograd.SavedMemory;
 import gradwerk.autograd.Variable;
 import gradwerk.ddanet.model.ModelConfig;
 import gradwerk.ddanet.model.Models;
 import gradwerk.ddanet.train.TrainLoss;
 import gradwerk.nn.Module;
+import gradwerk.nn.Parameter;
 import gradwerk.nn.optim.Adam;
 import gradwerk.nn.optim.Optimizer;
 import gradwerk.tensor.Device;
@@ -16,7 +18,9 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * One training step of a segmentation model, timed: forward, the training loss ({@link TrainLoss}: cross-entropy +
@@ -58,6 +62,23 @@ public final class TrainStepBench {
         Arrays.sort(sorted);
         double median = steps % 2 == 1 ? sorted[steps / 2] : (sorted[steps / 2 - 1] + sorted[steps / 2]) / 2;
         return new Result(median, t, heapPeak(), rssPeak());
+    }
+
+    /**
+     * Bytes that the graph of one forward pass + loss keeps for backward: the distinct tensors its ops saved
+     * ({@link SavedMemory}), parameters and the input batch left out. This is the memory reverse mode pays for,
+     * counted the way {@code tools/bench_pytorch.py} counts PyTorch's {@code saved_bytes}.
+     */
+    public static long savedForBackward(String modelName, int batch, int size, int baseChannels) {
+        Module model = model(modelName, size, baseChannels, 42);
+        model.train();
+        Generator g = new Generator(7);
+        Tensor x = Tensor.randn(g, batch, 1, size, size);
+        Tensor y = Tensor.randint(g, 0, 3, batch, size, size);
+        Variable loss = TrainLoss.of(model.forward(Variable.constant(x)), y);
+        List<Tensor> exclude = new ArrayList<>(List.of(x));
+        for (Parameter p : model.parameters()) exclude.add(p.value());
+        return SavedMemory.bytes(loss, exclude);
     }
 
     /** One step: forward, loss, zero grads, backward, Adam; returns the loss (which syncs the device). */

@@ -47,7 +47,7 @@ final class BenchTrainStepCommand implements Callable<Integer> {
     @Mixin
     SideBySideOptions side;
 
-    @Option(names = "--memory", description = "also print the peak memory (JVM heap pools, process VmHWM)")
+    @Option(names = "--memory", description = "also print the peak memory (JVM heap pools, process VmHWM) and the tensors saved for backward")
     boolean memory;
 
     @Override
@@ -63,7 +63,7 @@ final class BenchTrainStepCommand implements Callable<Integer> {
         Parallel.setThreads(t);
         try {
             List<Double> ours = new ArrayList<>(), theirs = new ArrayList<>(), ratios = new ArrayList<>();
-            long heap = 0, rss = 0, ptRss = 0;
+            long heap = 0, rss = 0, ptRss = 0, ptSaved = 0;
             for (int r = 0; r < rounds; r++) {
                 TrainStepBench.Result res = TrainStepBench.run(model, batch, size, base, warmup, steps, dev);
                 ours.add(res.seconds());
@@ -75,6 +75,7 @@ final class BenchTrainStepCommand implements Callable<Integer> {
                     theirs.add(s);
                     ratios.add(s / res.seconds());
                     ptRss = Math.max(ptRss, (long) BenchTools.number(line, "maxrss_bytes"));
+                    ptSaved = Math.max(ptSaved, (long) BenchTools.number(line, "saved_bytes"));
                     if (rounds > 1) System.out.println("# round " + (r + 1) + ": gradwerk " + fmt(res.seconds()) + " s, pytorch " + fmt(s) + " s");
                 }
             }
@@ -86,10 +87,14 @@ final class BenchTrainStepCommand implements Callable<Integer> {
                 System.out.println(String.format(Locale.ROOT, "ratio pytorch/gradwerk train-step model=%s %.2f", model,
                         BenchTools.median(ratios)));
             }
-            if (memory)
-                System.out.println(String.format(Locale.ROOT, "# memory model=%s gradwerk heap_peak_mb=%.0f rss_peak_mb=%.0f%s",
+            if (memory) {
+                long savedBytes = dev.isCpu() ? TrainStepBench.savedForBackward(model, batch, size, base) : -1;
+                System.out.println(String.format(Locale.ROOT, "# memory model=%s gradwerk heap_peak_mb=%.0f rss_peak_mb=%.0f%s%s",
                         model, heap / 1048576.0, rss / 1048576.0,
-                        torch ? String.format(Locale.ROOT, " pytorch maxrss_mb=%.0f", ptRss / 1048576.0) : ""));
+                        savedBytes >= 0 ? String.format(Locale.ROOT, " saved_mb=%.0f", savedBytes / 1048576.0) : "",
+                        torch ? String.format(Locale.ROOT, " pytorch maxrss_mb=%.0f saved_mb=%.0f", ptRss / 1048576.0,
+                                ptSaved / 1048576.0) : ""));
+            }
         } finally {
             Parallel.setThreads(saved);
         }

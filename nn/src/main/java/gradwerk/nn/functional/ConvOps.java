@@ -2,6 +2,7 @@ package gradwerk.nn.functional;
 
 import gradwerk.autograd.GradCheck.Problem;
 import gradwerk.autograd.Node;
+import gradwerk.autograd.Saves;
 import gradwerk.autograd.OpFamily;
 import gradwerk.autograd.OpRegistry.Entry;
 import gradwerk.autograd.Sampler;
@@ -33,7 +34,7 @@ public final class ConvOps implements OpFamily {
         Tensor out = Conv.conv2d(x.value(), w.value(), b == null ? null : b.value(), stride, padding, dilation, groups);
         Variable[] all = {x, w, b};
         boolean needX = x.requiresGrad(), needW = w.requiresGrad(), needB = b != null && b.requiresGrad();
-        return Node.record("conv2d", out, (n, g) -> {
+        return Node.record("conv2d", out, Saves.inputs(0, 1), (n, g) -> {
             requireFirstOrder("conv2d");
             Tensor dy = g.value();
             Tensor dx = needX ? Conv.conv2dBackwardInput(dy, n.input(1).value(), xShape, stride, padding, dilation, groups) : null;
@@ -51,7 +52,7 @@ public final class ConvOps implements OpFamily {
                 outputPadding, groups, dilation);
         Variable[] all = {x, w, b};
         boolean needX = x.requiresGrad(), needW = w.requiresGrad(), needB = b != null && b.requiresGrad();
-        return Node.record("convTranspose2d", out, (n, g) -> {
+        return Node.record("convTranspose2d", out, Saves.inputs(0, 1), (n, g) -> {
             requireFirstOrder("convTranspose2d");
             Tensor dy = g.value();
             Tensor dx = needX ? Conv.convTranspose2dBackwardInput(dy, n.input(1).value(), xShape, stride,

@@ -2,6 +2,7 @@ package gradwerk.nn.functional;
 
 import gradwerk.autograd.GradCheck.Problem;
 import gradwerk.autograd.Node;
+import gradwerk.autograd.Saves;
 import gradwerk.autograd.OpFamily;
 import gradwerk.autograd.OpRegistry.Entry;
 import gradwerk.autograd.Sampler;
@@ -38,7 +39,7 @@ public final class NormOps implements OpFamily {
         Tensor mean = r.saveMean(), invstd = r.saveInvstd();
         Variable[] all = {x, weight, bias};
         boolean hasBias = bias != null, hasWeight = weight != null;
-        return Node.record("batchNorm", r.output(), (n, g) -> {
+        return Node.record("batchNorm", r.output(), hasWeight ? Saves.inputs(0, 1) : Saves.inputs(0), (n, g) -> {
             requireFirstOrder("batchNorm");
             Tensor w = hasWeight ? n.input(1).value() : null;
             Norm.NormGrads d = Norm.batchNormBackward(g.value(), n.input(0).value(), w, mean, invstd, training);
@@ -65,7 +66,7 @@ public final class NormOps implements OpFamily {
         Tensor mean = r.saveMean(), invstd = r.saveInvstd();
         Variable[] all = {x, weight, bias};
         boolean hasBias = bias != null, hasWeight = weight != null;
-        return Node.record(op, r.output(), (n, g) -> {
+        return Node.record(op, r.output(), hasWeight ? Saves.inputs(0, 1) : Saves.inputs(0), (n, g) -> {
             requireFirstOrder(op);
             Tensor w = hasWeight ? n.input(1).value() : null;
             Norm.NormGrads d = Norm.groupNormBackward(g.value(), n.input(0).value(), groups, w, mean, invstd);

@@ -2,6 +2,7 @@ package gradwerk.nn.functional;
 
 import gradwerk.autograd.GradCheck.Problem;
 import gradwerk.autograd.Node;
+import gradwerk.autograd.Saves;
 import gradwerk.autograd.OpFamily;
 import gradwerk.autograd.OpRegistry.Entry;
 import gradwerk.autograd.Sampler;
@@ -33,9 +34,9 @@ public final class PadOps implements OpFamily {
         if (mode == Padding.Mode.CONSTANT) {
             int[] crop = new int[p.length];
             for (int i = 0; i < p.length; i++) crop[i] = -p[i];
-            return Node.record("pad", out, (n, g) -> grads(pad(g, crop, Padding.Mode.CONSTANT, 0)), x);
+            return Node.record("pad", out, Saves.NOTHING, (n, g) -> grads(pad(g, crop, Padding.Mode.CONSTANT, 0)), x);
         }
-        return Node.record("padReplicate", out, (n, g) -> {
+        return Node.record("padReplicate", out, Saves.NOTHING, (n, g) -> {
             requireFirstOrder("padReplicate");
             return grads(Variable.constant(Padding.padBackward(g.value(), p, mode, inShape)));
         }, x);
@@ -57,7 +58,7 @@ public final class PadOps implements OpFamily {
     private static Variable masked(String op, Variable x, Dropout.DropoutResult r) {
         if (r.mask() == null) return x;
         Tensor mask = r.mask();
-        return Node.record(op, r.output(), (n, g) -> grads(g.mul(mask)), x);
+        return Node.record(op, r.output(), Saves.NOTHING, (n, g) -> grads(g.mul(mask)), x);
     }
 
     // ---------------------------------------------------------------- registry: gradient check cases

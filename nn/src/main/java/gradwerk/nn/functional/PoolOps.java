@@ -2,6 +2,7 @@ package gradwerk.nn.functional;
 
 import gradwerk.autograd.GradCheck.Problem;
 import gradwerk.autograd.Node;
+import gradwerk.autograd.Saves;
 import gradwerk.autograd.OpFamily;
 import gradwerk.autograd.OpRegistry.Entry;
 import gradwerk.autograd.Sampler;
@@ -29,7 +30,7 @@ public final class PoolOps implements OpFamily {
         int[] inShape = x.shape();
         Pool.MaxPoolResult r = Pool.maxPool2dWithIndices(x.value(), kernel, stride, padding, dilation, ceilMode);
         Tensor indices = r.indices();
-        return Node.record("maxPool2d", r.output(), (n, g) -> {
+        return Node.record("maxPool2d", r.output(), Saves.NOTHING, (n, g) -> {
             requireFirstOrder("maxPool2d");
             return grads(Variable.constant(Pool.maxPool2dBackward(g.value(), indices, inShape)));
         }, x);
@@ -40,7 +41,7 @@ public final class PoolOps implements OpFamily {
                                      boolean countIncludePad, int divisorOverride) {
         int[] inShape = x.shape();
         Tensor out = Pool.avgPool2d(x.value(), kernel, stride, padding, ceilMode, countIncludePad, divisorOverride);
-        return Node.record("avgPool2d", out, (n, g) -> {
+        return Node.record("avgPool2d", out, Saves.NOTHING, (n, g) -> {
             requireFirstOrder("avgPool2d");
             return grads(Variable.constant(Pool.avgPool2dBackward(g.value(), inShape, kernel, stride, padding, ceilMode,
                     countIncludePad, divisorOverride)));
@@ -51,7 +52,7 @@ public final class PoolOps implements OpFamily {
     public static Variable adaptiveAvgPool2d(Variable x, int outH, int outW) {
         int[] inShape = x.shape();
         Tensor out = Pool.adaptiveAvgPool2d(x.value(), outH, outW);
-        return Node.record("adaptiveAvgPool2d", out, (n, g) -> {
+        return Node.record("adaptiveAvgPool2d", out, Saves.NOTHING, (n, g) -> {
             requireFirstOrder("adaptiveAvgPool2d");
             return grads(Variable.constant(Pool.adaptiveAvgPool2dBackward(g.value(), inShape)));
         }, x);

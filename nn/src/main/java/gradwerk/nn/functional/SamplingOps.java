@@ -3,6 +3,7 @@ package gradwerk.nn.functional;
 import gradwerk.autograd.GradCheck.Problem;
 import gradwerk.autograd.NoGrad;
 import gradwerk.autograd.Node;
+import gradwerk.autograd.Saves;
 import gradwerk.autograd.OpFamily;
 import gradwerk.autograd.OpRegistry.Entry;
 import gradwerk.autograd.Sampler;
@@ -34,7 +35,7 @@ public final class SamplingOps implements OpFamily {
     /** Resizes [N,C,H,W] to [N,C,outH,outW]; alignCorners only for BILINEAR. */
     public static Variable upsample(Variable x, int outH, int outW, Interpolation mode, boolean alignCorners) {
         int[] inShape = x.shape();
-        return Node.record("upsample", Sampling.upsample(x.value(), outH, outW, mode, alignCorners), (n, g) -> {
+        return Node.record("upsample", Sampling.upsample(x.value(), outH, outW, mode, alignCorners), Saves.NOTHING, (n, g) -> {
             requireFirstOrder("upsample");
             return grads(Variable.constant(Sampling.upsampleBackward(g.value(), inShape, mode, alignCorners)));
         }, x);
@@ -43,7 +44,7 @@ public final class SamplingOps implements OpFamily {
     /** Resizes by a scale factor (output floor(H·scale)), sampling positions from 1/scale as PyTorch does. */
     public static Variable upsample(Variable x, double scaleFactor, Interpolation mode, boolean alignCorners) {
         int[] inShape = x.shape();
-        return Node.record("upsample", Sampling.upsample(x.value(), scaleFactor, mode, alignCorners), (n, g) -> {
+        return Node.record("upsample", Sampling.upsample(x.value(), scaleFactor, mode, alignCorners), Saves.NOTHING, (n, g) -> {
             requireFirstOrder("upsample");
             return grads(Variable.constant(Sampling.upsampleBackward(g.value(), inShape, scaleFactor, mode, alignCorners)));
         }, x);
@@ -57,7 +58,7 @@ public final class SamplingOps implements OpFamily {
                                       boolean alignCorners) {
         boolean needInput = input.requiresGrad(), needGrid = grid.requiresGrad();
         Tensor out = Sampling.gridSample(input.value(), grid.value(), mode, padding, alignCorners);
-        return Node.record("gridSample", out, (n, g) -> {
+        return Node.record("gridSample", out, Saves.inputs(0, 1), (n, g) -> {
             requireFirstOrder("gridSample");
             Sampling.GridSampleGrads r = Sampling.gridSampleBackward(g.value(), n.input(0).value(), n.input(1).value(),
                     mode, padding, alignCorners, needInput, needGrid);
@@ -68,7 +69,7 @@ public final class SamplingOps implements OpFamily {
     /** PyTorch's {@code F.affine_grid} (4-d): theta [N,2,3], size [N,C,H,W] → grid [N,H,W,2]. */
     public static Variable affineGrid(Variable theta, int[] size, boolean alignCorners) {
         int[] s = size.clone();
-        return Node.record("affineGrid", Sampling.affineGrid(theta.value(), s, alignCorners), (n, g) -> {
+        return Node.record("affineGrid", Sampling.affineGrid(theta.value(), s, alignCorners), Saves.NOTHING, (n, g) -> {
             if (!NoGrad.isGradEnabled()) return grads(Variable.constant(Sampling.affineGridBackward(g.value(), s, alignCorners)));
             // recorded: dθ[n] = g[n]ᵀ · base with base rows (x, y, 1), in differentiable ops
             Variable base = Variable.constant(baseGrid(g.value(), s, alignCorners));

@@ -3,6 +3,7 @@ package gradwerk.nn.loss;
 import gradwerk.autograd.GradCheck.Problem;
 import gradwerk.autograd.NoGrad;
 import gradwerk.autograd.Node;
+import gradwerk.autograd.Saves;
 import gradwerk.autograd.OpFamily;
 import gradwerk.autograd.OpRegistry.Entry;
 import gradwerk.autograd.Sampler;
@@ -71,7 +72,7 @@ public final class CrossEntropy implements OpFamily {
         };
         Tensor grad = r.grad();
         int[] tShape = target.shape();
-        return Node.record(op, out, (n, g) -> {
+        return Node.record(op, out, Saves.inputs(0), (n, g) -> {
             if (NoGrad.isGradEnabled()) { // the backward pass is being recorded: use the differentiable formula
                 Tensor tt = Tensor.of(t, tShape);
                 Variable in = n.input(0);
@@ -114,7 +115,7 @@ public final class CrossEntropy implements OpFamily {
             case SUM -> perElement.sum();
             case MEAN -> perElement.sum().div(denominator);
         };
-        return Node.record("crossEntropy", out, (n, g) -> grads(closedForm(n.input(0), g, coef, reduction, denominator)), logits);
+        return Node.record("crossEntropy", out, Saves.inputs(0), (n, g) -> grads(closedForm(n.input(0), g, coef, reduction, denominator)), logits);
     }
 
     /**
