@@ -76,7 +76,7 @@ public final class Engine {
     private static List<Node> producersOf(Node node) {
         List<Node> producers = new ArrayList<>();
         for (int i = 0; i < node.inputCount(); i++)
-            if (node.inputRequiresGrad(i) && node.producer(i) != null) producers.add(node.producer(i));
+            if (node.producer(i) != null) producers.add(node.producer(i)); // computed, so it requires grad
         return producers;
     }
 

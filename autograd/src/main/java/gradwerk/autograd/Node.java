@@ -5,7 +5,9 @@ import gradwerk.tensor.Tensor;
 
 import gradwerk.tensor.DType;
 import java.lang.ref.WeakReference;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * One recorded op application in the graph: the op's name, the edges to its inputs' producers, its
@@ -38,7 +40,6 @@ public final class Node {
     private Node[] producers;
     /** Input i when it is a leaf that requires a gradient (a parameter: alive anyway), so its gradient can land. */
     private final Variable[] leaves;
-    private final boolean[] inputRequiresGrad;
     private final int[][] inputShapes;
     private final DType[] inputDtypes;
     // ---- what the rule reads
@@ -58,7 +59,6 @@ public final class Node {
         int k = inputs.length;
         producers = new Node[k];
         leaves = new Variable[k];
-        inputRequiresGrad = new boolean[k];
         inputShapes = new int[k][];
         inputDtypes = new DType[k];
         saved = new Variable[k];
@@ -66,7 +66,6 @@ public final class Node {
         for (int i = 0; i < k; i++) {
             Variable in = inputs[i];
             producers[i] = in.gradFn();
-            inputRequiresGrad[i] = in.requiresGrad();
             if (in.isLeaf() && in.requiresGrad()) leaves[i] = in;
             inputShapes[i] = in.shape();
             inputDtypes[i] = in.dtype();
@@ -141,8 +140,8 @@ public final class Node {
     }
 
     /** The tensors this node keeps for its rule (saved inputs, then the output if saved): for memory accounting. */
-    public java.util.List<Tensor> savedTensors() {
-        java.util.List<Tensor> out = new java.util.ArrayList<>();
+    public List<Tensor> savedTensors() {
+        List<Tensor> out = new ArrayList<>();
         if (freed) return out;
         for (Variable v : saved) if (v != null) out.add(v.value());
         if (output != null) out.add(output.value());
@@ -150,8 +149,8 @@ public final class Node {
     }
 
     /** The nodes that produced this node's inputs (leaves have none): for walking the graph. */
-    public java.util.List<Node> producers() {
-        java.util.List<Node> out = new java.util.ArrayList<>();
+    public List<Node> producers() {
+        List<Node> out = new ArrayList<>();
         if (!freed) for (Node p : producers) if (p != null) out.add(p);
         return out;
     }
@@ -167,8 +166,8 @@ public final class Node {
         return producers[i];
     }
 
-    /** Whether input i wants a gradient. */
-    boolean inputRequiresGrad(int i) { return inputRequiresGrad[i]; }
+    /** Whether input i wants a gradient: it was computed by a node, or it is a leaf that requires one. */
+    boolean inputRequiresGrad(int i) { return producer(i) != null || leaves[i] != null; }
 
     /** Input i when it is a leaf that requires a gradient (where its gradient is delivered), else null. */
     Variable leafInput(int i) { return leaves[i]; }

@@ -1,7 +1,6 @@
 package gradwerk.ddanet.cli;
 
 import gradwerk.tensor.cpu.BandwidthBench;
-import gradwerk.tensor.cpu.Parallel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -38,8 +37,7 @@ final class BenchBandwidthCommand implements Callable<Integer> {
     public Integer call() {
         if (n < 1) throw new IllegalArgumentException("--n " + n + " must be >= 1");
         if (reps < 1) throw new IllegalArgumentException("--reps " + reps + " must be >= 1");
-        int t = threads == null ? Parallel.threads() : threads;
-        if (t < 1) throw new IllegalArgumentException("--threads " + t + " must be >= 1");
+        int t = BenchTools.threads(threads);
         List<String> args = new ArrayList<>(List.of("--n", String.valueOf(n), "--threads", String.valueOf(t),
                 "--reps", String.valueOf(reps)));
         if (baselines) args.add("--baselines");

@@ -59,8 +59,7 @@ final class BenchConvCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (rounds < 1 || reps < 1 || warmup < 0)
             throw new IllegalArgumentException("--rounds and --reps must be >= 1, --warmup >= 0");
-        int t = threads == null ? Parallel.threads() : threads;
-        if (t < 1) throw new IllegalArgumentException("--threads " + t + " must be >= 1");
+        int t = BenchTools.threads(threads);
         List<int[]> shapes = ConvBench.select(ConvBench.UNET, filter);
         if (shapes.isEmpty()) throw new IllegalArgumentException("--filter '" + filter + "' matches no shape");
         Optional<Path> script = BenchTools.script("bench_conv_pytorch.py");

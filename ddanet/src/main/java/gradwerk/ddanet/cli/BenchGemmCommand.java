@@ -1,7 +1,6 @@
 package gradwerk.ddanet.cli;
 
 import gradwerk.tensor.cpu.GemmBench;
-import gradwerk.tensor.cpu.Parallel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -37,8 +36,7 @@ final class BenchGemmCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (n < 1) throw new IllegalArgumentException("--n " + n + " must be >= 1");
-        int t = threads == null ? Parallel.threads() : threads;
-        if (t < 1) throw new IllegalArgumentException("--threads " + t + " must be >= 1");
+        int t = BenchTools.threads(threads);
         if (reps < 0) throw new IllegalArgumentException("--reps " + reps + " must be >= 0");
         double gflops = GemmBench.gflops(n, t, reps > 0 ? reps : GemmBench.defaultReps(n));
         System.out.println(String.format(Locale.ROOT, "gemm n=%d threads=%d gflops=%.1f", n, t, gflops));

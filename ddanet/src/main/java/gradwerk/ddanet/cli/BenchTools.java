@@ -1,5 +1,6 @@
 package gradwerk.ddanet.cli;
 
+import gradwerk.tensor.cpu.Parallel;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -85,6 +86,13 @@ final class BenchTools {
     static double gflops(String line) {
         Matcher m = GFLOPS.matcher(line);
         return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+    }
+
+    /** The value of a {@code --threads} option: all cores when absent; at least 1. */
+    static int threads(Integer option) {
+        int t = option == null ? Parallel.threads() : option;
+        if (t < 1) throw new IllegalArgumentException("--threads " + t + " must be >= 1");
+        return t;
     }
 
     /** The number after {@code key=} in a benchmark line, or NaN. */

@@ -1,7 +1,6 @@
 package gradwerk.ddanet.cli;
 
 import gradwerk.tensor.Device;
-import gradwerk.tensor.cpu.Parallel;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -27,9 +26,7 @@ final class SideBySideOptions {
 
     /** --threads, or all cores; checked. */
     int threads() {
-        int t = threads == null ? Parallel.threads() : threads;
-        if (t < 1) throw new IllegalArgumentException("--threads " + t + " must be >= 1");
-        return t;
+        return BenchTools.threads(threads);
     }
 
     /** The --device, cpu by default. */
