@@ -13,7 +13,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code ./gradwerk bench gemm --n 1024 --threads 2}: float32 GEMM throughput of n×n×n products, printed as
  * {@code gemm n=1024 threads=2 gflops=<x>} ({@link GemmBench}); when Debian's numpy is installed, followed by
- * OpenBLAS's line for the same size ({@code tools/bench_openblas.py}) and the ratio.
+ * OpenBLAS's line for the same size ({@code tools/bench_openblas.py}) and the ratio. {@code --breakdown} adds one
+ * line that splits a single-threaded sgemm into micro-kernel, C traffic and packing ({@link GemmBench#breakdown}).
  */
 @Command(name = "gemm", mixinStandardHelpOptions = true,
         description = "SGEMM GFLOPS (n x n x n), and OpenBLAS's through numpy side by side when numpy is installed.")
@@ -30,6 +31,13 @@ final class BenchGemmCommand implements Callable<Integer> {
     @Option(names = "--no-openblas", description = "skip the OpenBLAS comparison")
     boolean noOpenblas;
 
+    @Option(names = "--breakdown", description = "also time, on one thread and interleaved in this JVM, the micro-kernel"
+            + " alone, the micro-kernel updating a real C, and the whole sgemm (where the time goes)")
+    boolean breakdown;
+
+    @Option(names = "--rounds", defaultValue = "9", description = "interleaved rounds of --breakdown (default: ${DEFAULT-VALUE})")
+    int rounds;
+
     @Option(names = "--compare-pytorch", description = "compare with OpenBLAS through numpy (PyTorch's CPU GEMM; the default)")
     boolean comparePytorch;
 
@@ -40,6 +48,12 @@ final class BenchGemmCommand implements Callable<Integer> {
         if (reps < 0) throw new IllegalArgumentException("--reps " + reps + " must be >= 0");
         double gflops = GemmBench.gflops(n, t, reps > 0 ? reps : GemmBench.defaultReps(n));
         System.out.println(String.format(Locale.ROOT, "gemm n=%d threads=%d gflops=%.1f", n, t, gflops));
+        if (breakdown) {
+            double[] b = GemmBench.breakdown(n, rounds);
+            System.out.println(String.format(Locale.ROOT, "gemm-breakdown n=%d threads=1 rounds=%d kernel=%.1f "
+                    + "kernel+C=%.1f sgemm=%.1f (GFLOPS, medians; kernel: packed panels, C in L1; kernel+C: real C; "
+                    + "sgemm: with packing)", n, rounds, b[0], b[1], b[2]));
+        }
         if (noOpenblas) return 0;
         Optional<Path> script = BenchTools.script("bench_openblas.py");
         if (script.isEmpty() || !BenchTools.hasModule(BenchTools.PYTHON, "numpy")) {
