@@ -99,6 +99,17 @@ final class DirectConv {
      */
     static void unfoldProduct(Tensor src, Tensor a, Window2d w, Tensor bias, Tensor out) {
         int m = a.size(1), c = src.size(1), kh = w.kh(), kw = w.kw();
+        if (Winograd.applies(c, m, kh, kw, out.size(2), out.size(3))) {
+            float[] b = null;
+            if (bias != null) {
+                b = new float[m];
+                for (int i = 0; i < m; i++) b[i] = CpuStorage.floats(bias)[bias.offset() + i * bias.stride(0)];
+            }
+            Winograd.forward(Images.of(src), w.ph(), w.pw(), CpuStorage.floats(a), a.offset(), a.stride(1),
+                    kh * kw * a.stride(2), kw * a.stride(2), a.stride(2), m, b, CpuStorage.floats(out), out.offset(),
+                    out.size(2), out.size(3), false);
+            return;
+        }
         float[] wp = packWeights(CpuStorage.floats(a), a.offset(), a.stride(1), kh * kw * a.stride(2),
                 kw * a.stride(2), a.stride(2), m, c, kh, kw);
         float[] b = bias == null ? null : new float[m];
@@ -114,6 +125,12 @@ final class DirectConv {
     static void foldProduct(Tensor src, Tensor a, Window2d w, Tensor out) {
         int m = a.size(1), c = out.size(1), kh = w.kh(), kw = w.kw();
         int sm = a.stride(1), sc = kh * kw * a.stride(2), si = kw * a.stride(2), sj = a.stride(2);
+        if (Winograd.applies(m, c, kh, kw, out.size(2), out.size(3))) {
+            Winograd.forward(Images.of(src), kh - 1 - w.ph(), kw - 1 - w.pw(), CpuStorage.floats(a),
+                    a.offset() + (kh - 1) * si + (kw - 1) * sj, sc, sm, -si, -sj, c, null, CpuStorage.floats(out),
+                    out.offset(), out.size(2), out.size(3), true);
+            return;
+        }
         float[] wp = packWeights(CpuStorage.floats(a), a.offset() + (kh - 1) * si + (kw - 1) * sj, sc, sm, -si, -sj,
                 c, m, kh, kw);
         forward(Images.of(src), kh - 1 - w.ph(), kw - 1 - w.pw(), kh, kw, wp, c, null, out, true);

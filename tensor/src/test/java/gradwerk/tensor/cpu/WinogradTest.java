@@ -1,0 +1,116 @@
+package gradwerk.tensor.cpu;
+
+import gradwerk.tensor.DType;
+import gradwerk.tensor.Generator;
+import gradwerk.tensor.Tensor;
+import gradwerk.tensor.nn.Window2d;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link Winograd} F(4×4, 3×3) against the scalar reference, through the CPU backend's forward and input-gradient
+ * entry points ({@link DirectConvTest#run}), with the channel threshold lowered so that small random shapes take it:
+ * output sizes around multiples of the 4×4 tile, padding 0..3 (the input gradient then pads 2..-1, i.e. crops),
+ * strided and transposed operands, bias, 1-3 threads. The tolerance is DirectConvTest's; Winograd's float32 error
+ * (~1e-5 of the largest output) is well inside it.
+ */
+class WinogradTest {
+
+    @Property(tries = 120)
+    void winogradMatchesTheReference(@ForAll long seed) {
+        Random r = new Random(seed);
+        int ph = r.nextInt(4), pw = r.nextInt(4);
+        int h = Math.max(4 - 2 * ph + 2, 1 + r.nextInt(23)), w = Math.max(4 - 2 * pw + 2, 1 + r.nextInt(23));
+        var s = new DirectConvTest.Case(1 + r.nextInt(2), 1 + r.nextInt(24), 4 + r.nextInt(17), h, w, 3, 3, ph, pw,
+                r.nextBoolean(), r.nextInt(3), 1 + r.nextInt(3), false);
+        withWinograd(1, () -> DirectConvTest.run(s, DType.FLOAT32, s.win(), 1, seed));
+    }
+
+    @Test
+    void uNetShapesMatchTheReference() {
+        int[][] shapes = {{2, 16, 16, 64, 64}, {1, 32, 64, 30, 30}, {2, 64, 32, 17, 24}, {1, 128, 16, 8, 8}};
+        for (int[] sh : shapes) {
+            var s = new DirectConvTest.Case(sh[0], sh[1], sh[2], sh[3], sh[4], 3, 3, 1, 1, true, 0, 2, false);
+            withWinograd(16, () -> DirectConvTest.run(s, DType.FLOAT32, s.win(), 1, sh[1] * 7L));
+        }
+    }
+
+    /** The path is really taken: its float32 rounding differs from the direct kernel's, by about 1e-6 of |y|. */
+    @Test
+    void theWinogradPathIsTakenAndCloseToTheDirectOne() {
+        if (Simd.SCALAR) { // no vector kernels: neither the direct kernel nor Winograd may be chosen
+            assertFalse(Winograd.applies(32, 16, 3, 3, 20, 20), "Winograd with gradwerk.simd.bits=0");
+            return;
+        }
+        var g = new Generator(5);
+        Tensor x = Tensor.randn(DType.FLOAT32, g, 2, 32, 20, 20), a = Tensor.randn(DType.FLOAT32, g, 1, 16, 32 * 9);
+        Window2d win = new Window2d(3, 3, 1, 1, 1, 1, 1, 1);
+        Tensor viaWinograd = Tensor.zeros(2, 16, 20, 20), direct = Tensor.zeros(2, 16, 20, 20);
+        withWinograd(16, () -> CpuBackend.INSTANCE.convUnfoldProduct(x, a, win, null, viaWinograd));
+        boolean before = Winograd.enabled;
+        Winograd.enabled = false;
+        try {
+            CpuBackend.INSTANCE.convUnfoldProduct(x, a, win, null, direct);
+        } finally {
+            Winograd.enabled = before;
+        }
+        double[] wv = viaWinograd.toDoubleArray(), dv = direct.toDoubleArray();
+        double maxAbs = 0, maxDiff = 0;
+        for (int i = 0; i < wv.length; i++) {
+            maxAbs = Math.max(maxAbs, Math.abs(dv[i]));
+            maxDiff = Math.max(maxDiff, Math.abs(wv[i] - dv[i]));
+        }
+        assertTrue(maxDiff > 0, "bit-identical to the direct kernel: the Winograd path was not taken");
+        assertTrue(maxDiff < 1e-4 * maxAbs, "Winograd differs from the direct kernel by " + maxDiff + " (max |y| " + maxAbs + ")");
+    }
+
+    @Test
+    void appliesOnlyToThreeByThreeWithEnoughChannels() {
+        if (Simd.SCALAR) {
+            withWinograd(16, () -> assertFalse(Winograd.applies(16, 16, 3, 3, 64, 64), "scalar mode"));
+            return;
+        }
+        withWinograd(16, () -> {
+            assertTrue(Winograd.applies(16, 16, 3, 3, 64, 64));
+            assertFalse(Winograd.applies(15, 16, 3, 3, 64, 64), "too few input channels");
+            assertFalse(Winograd.applies(16, 16, 5, 5, 64, 64), "5x5");
+            assertFalse(Winograd.applies(16, 16, 3, 1, 64, 64), "3x1");
+            assertFalse(Winograd.applies(16, 16, 3, 3, 3, 64), "output lower than a tile");
+        });
+        boolean enabled = Winograd.enabled;
+        Winograd.enabled = true;                       // the default thresholds, whatever -Dgradwerk.conv.winograd says
+        try {
+            assertTrue(Winograd.applies(128, 128, 3, 3, 32, 32), "U-Net level 3");
+            assertFalse(Winograd.applies(256, 256, 3, 3, 16, 16), "16x16: too few tiles");
+            assertFalse(Winograd.applies(64, 16, 3, 3, 256, 256), "256x256: transforms memory-bound");
+        } finally {
+            Winograd.enabled = enabled;
+        }
+        assertEquals(!"false".equals(System.getProperty("gradwerk.conv.winograd")), Winograd.enabled, "default");
+    }
+
+    /** Runs body with Winograd on (where vector kernels exist), for any map size and minChannels input channels. */
+    static void withWinograd(int minChannels, Runnable body) {
+        boolean enabled = Winograd.enabled;
+        int min = Winograd.minChannels, minArea = Winograd.minArea, maxArea = Winograd.maxArea;
+        Winograd.enabled = !Simd.SCALAR;
+        Winograd.minChannels = minChannels;
+        Winograd.minArea = 0;
+        Winograd.maxArea = Integer.MAX_VALUE;
+        try {
+            body.run();
+        } finally {
+            Winograd.enabled = enabled;
+            Winograd.minChannels = min;
+            Winograd.minArea = minArea;
+            Winograd.maxArea = maxArea;
+        }
+    }
+}
