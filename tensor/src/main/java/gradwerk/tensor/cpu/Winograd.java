@@ -54,6 +54,10 @@ final class Winograd {
     static int minArea = Integer.getInteger("gradwerk.conv.winogradMinArea", 32 * 32);
     static int maxArea = Integer.getInteger("gradwerk.conv.winogradMaxArea", 128 * 128);
 
+    /** Most floats in each of the two per-call buffers (transformed input, products) before the images of a batch
+     *  are split into chunks (16 MB each; not final so that tests can force one image per chunk). */
+    static long bufferFloats = 4L << 20;
+
     private static final FloatVector TWO = FloatVector.broadcast(F, 2f), FOUR = FloatVector.broadcast(F, 4f),
             FIVE = FloatVector.broadcast(F, 5f), EIGHT = FloatVector.broadcast(F, 8f);
 
@@ -74,35 +78,40 @@ final class Winograd {
      */
     static void forward(DirectConv.Images s, int padT, int padL, float[] w, int wOff, int wo, int wi, int wr, int ws,
                         int m, float[] bias, float[] out, int outOff, int oh, int ow, boolean add) {
-        int c = s.c(), th = Math.ceilDiv(oh, 4), tw = Math.ceilDiv(ow, 4), tiles = th * tw, images = s.n();
-        int cols = images * tiles;                // the GEMMs' n: the tiles of all images side by side
-        int ld = cols + L;                        // row stride of V and M: vector writes may run L past a row
+        int c = s.c(), th = Math.ceilDiv(oh, 4), tw = Math.ceilDiv(ow, 4), tiles = th * tw;
+        // The GEMMs' n is the tiles of several images side by side (more tiles, better GEMMs), as many images as
+        // keep the transformed input and the products within bufferFloats each.
+        int chunk = (int) Math.max(1, Math.min(s.n(), bufferFloats / (36L * Math.max(c, m) * tiles)));
         int ps = tw + 2 + L;                      // phase-plane row stride: tile index t and t + 1, and slack
         int rows = 4 * th + 2;                    // padded input rows that the tiles read
         float[] u = transformWeights(w, wOff, wo, wi, wr, ws, m, c);
-        Buffers buf = Buffers.get();
-        float[] v = buf.v(36 * c * ld), prod = buf.m(36 * m * ld);
         int threads = Parallel.threads();
-        // One item per channel, its images in order: a tile row's vector writes may run up to L-1 tiles past its
-        // end, into the next tile row or the next image of the same channel (written after it) or the slack.
-        Parallel.forRange(c, 1, (c0, c1) -> {
-            Scratch sc = Scratch.get(4 * rows * ps, 24 * ps);
-            for (int ch = c0; ch < c1; ch++)
-                for (int n = 0; n < images; n++)
-                    transformInput(s, n, ch, padT, padL, rows, th, tw, ps, sc.planes, sc.rows, v,
-                            ch * ld + n * tiles, c * ld);
-        });
-        Gemm.forEachClaimed(36, threads, xi ->
-                Gemm.sgemm(m, cols, c, u, xi * m * c, c, 1, v, xi * c * ld, ld, 1, prod, xi * m * ld, ld, false,
-                        false));
-        Parallel.forRange(images * m, 1, (k0, k1) -> {
-            Scratch sc = Scratch.get(0, 40 * (tw + L));
-            for (int k = k0; k < k1; k++) {
-                int n = k / m, o = k % m;
-                transformOutput(prod, o * ld + n * tiles, m * ld, th, tw, tw + L, sc.rows, out,
-                        outOff + (n * m + o) * oh * ow, oh, ow, bias == null ? 0f : bias[o], add);
-            }
-        });
+        for (int n0 = 0; n0 < s.n(); n0 += chunk) {
+            int first = n0, images = Math.min(chunk, s.n() - n0), cols = images * tiles;
+            int ld = cols + L;                    // row stride of V and M: vector writes may run L past a row
+            Buffers buf = Buffers.get();
+            float[] v = buf.v(36 * c * ld), prod = buf.m(36 * m * ld);
+            // One item per channel, its images in order: a tile row's vector writes may run up to L-1 tiles past
+            // its end, into the next tile row or the next image of the same channel (written after it) or the slack.
+            Parallel.forRange(c, 1, (c0, c1) -> {
+                Scratch sc = Scratch.get(4 * rows * ps, 24 * ps);
+                for (int ch = c0; ch < c1; ch++)
+                    for (int n = 0; n < images; n++)
+                        transformInput(s, first + n, ch, padT, padL, rows, th, tw, ps, sc.planes, sc.rows, v,
+                                ch * ld + n * tiles, c * ld);
+            });
+            Gemm.forEachClaimed(36, threads, xi ->
+                    Gemm.sgemm(m, cols, c, u, xi * m * c, c, 1, v, xi * c * ld, ld, 1, prod, xi * m * ld, ld, false,
+                            false));
+            Parallel.forRange(images * m, 1, (k0, k1) -> {
+                Scratch sc = Scratch.get(0, 40 * (tw + L));
+                for (int k = k0; k < k1; k++) {
+                    int n = k / m, o = k % m;
+                    transformOutput(prod, o * ld + n * tiles, m * ld, th, tw, tw + L, sc.rows, out,
+                            outOff + ((first + n) * m + o) * oh * ow, oh, ow, bias == null ? 0f : bias[o], add);
+                }
+            });
+        }
     }
 
     // ================================================================ weights: U[ξ][o][i] = (G g Gᵀ)[ξ]

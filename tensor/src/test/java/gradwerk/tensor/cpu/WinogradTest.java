@@ -33,6 +33,19 @@ class WinogradTest {
         withWinograd(1, () -> DirectConvTest.run(s, DType.FLOAT32, s.win(), 1, seed));
     }
 
+    /** With a tiny buffer budget every image is its own chunk (GEMMs over one image's tiles). */
+    @Test
+    void imagesInChunksMatchTheReference() {
+        long budget = Winograd.bufferFloats;
+        Winograd.bufferFloats = 1;
+        try {
+            var s = new DirectConvTest.Case(3, 20, 12, 13, 18, 3, 3, 1, 1, true, 1, 2, false);
+            withWinograd(16, () -> DirectConvTest.run(s, DType.FLOAT32, s.win(), 1, 99));
+        } finally {
+            Winograd.bufferFloats = budget;
+        }
+    }
+
     @Test
     void uNetShapesMatchTheReference() {
         int[][] shapes = {{2, 16, 16, 64, 64}, {1, 32, 64, 30, 30}, {2, 64, 32, 17, 24}, {1, 128, 16, 8, 8}};
