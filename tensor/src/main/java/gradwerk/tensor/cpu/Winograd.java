@@ -1,6 +1,7 @@
 package gradwerk.tensor.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -48,7 +49,7 @@ final class Winograd {
      * Winograd is used (property {@code gradwerk.conv.winogradMinChannels}): with fewer, the transforms cost more
      * than the multiplications they save.
      */
-    static int minChannels = Integer.getInteger("gradwerk.conv.winogradMinChannels", 64);
+    static int minChannels = Integer.getInteger("gradwerk.conv.winogradMinChannels", 128);
     /** Output maps between these many pixels take Winograd (properties {@code gradwerk.conv.winogradMinArea/MaxArea}):
      *  on smaller maps there are too few tiles for efficient GEMMs, on larger ones the transforms are memory-bound. */
     static int minArea = Integer.getInteger("gradwerk.conv.winogradMinArea", 32 * 32);
@@ -94,17 +95,17 @@ final class Winograd {
             // One item per channel, its images in order: a tile row's vector writes may run up to L-1 tiles past
             // its end, into the next tile row or the next image of the same channel (written after it) or the slack.
             Parallel.forRange(c, 1, (c0, c1) -> {
-                Scratch sc = Scratch.get(4 * rows * ps, 24 * ps);
+                Scratch sc = Scratch.get(4 * rows * ps, 24 * ps, 4 * roundUp(tw + 2, L));
                 for (int ch = c0; ch < c1; ch++)
                     for (int n = 0; n < images; n++)
-                        transformInput(s, first + n, ch, padT, padL, rows, th, tw, ps, sc.planes, sc.rows, v,
+                        transformInput(s, first + n, ch, padT, padL, rows, th, tw, ps, sc.planes, sc.line, sc.rows, v,
                                 ch * ld + n * tiles, c * ld);
             });
             Gemm.forEachClaimed(36, threads, xi ->
                     Gemm.sgemm(m, cols, c, u, xi * m * c, c, 1, v, xi * c * ld, ld, 1, prod, xi * m * ld, ld, false,
                             false));
             Parallel.forRange(images * m, 1, (k0, k1) -> {
-                Scratch sc = Scratch.get(0, 40 * (tw + L));
+                Scratch sc = Scratch.get(0, 40 * (tw + L), 0);
                 for (int k = k0; k < k1; k++) {
                     int n = k / m, o = k % m;
                     transformOutput(prod, o * ld + n * tiles, m * ld, th, tw, tw + L, sc.rows, out,
@@ -161,21 +162,26 @@ final class Winograd {
      * 6-point transform runs down the rows (6 rows → 6, per plane) and then across the columns (6 phase runs → 6).
      */
     private static void transformInput(DirectConv.Images s, int n, int ch, int padT, int padL, int rows, int th,
-                                       int tw, int ps, float[] planes, float[] rt, float[] v, int vAt, int xiStride) {
-        int plane = rows * ps;
-        Arrays.fill(planes, 0, 4 * plane, 0f);
+                                       int tw, int ps, float[] planes, float[] line, float[] rt, float[] v, int vAt,
+                                       int xiStride) {
+        int plane = rows * ps, pw = tw + 2, used = roundUp(pw, L), width = 4 * used;
         int src0 = s.off() + n * s.sn() + ch * s.sc();
-        int xLo = Math.max(0, -padL), xHi = Math.min(s.w(), 4 * (ps - L) - padL);
+        int qLo = Math.max(0, padL), qHi = Math.min(width, padL + s.w());   // padded columns that have a source
         for (int y = 0; y < rows; y++) {
-            int sy = y - padT;
-            if (sy < 0 || sy >= s.h()) continue;
-            int src = src0 + sy * s.sh(), row = y * ps;
-            for (int x = xLo; x < xHi; x++) {
-                int q = x + padL;
-                planes[(q & 3) * plane + row + (q >> 2)] = s.a()[src + x * s.sw()];
+            int sy = y - padT, row = y * ps;
+            if (sy < 0 || sy >= s.h() || qLo >= qHi) {
+                for (int p = 0; p < 4; p++) Arrays.fill(planes, p * plane + row, p * plane + row + used, 0f);
+                continue;
             }
+            // the padded row into line[0, width), then 4L columns at a time into the four phase planes
+            int src = src0 + sy * s.sh() + (qLo - padL) * s.sw();
+            Arrays.fill(line, 0, qLo, 0f);
+            if (s.sw() == 1) System.arraycopy(s.a(), src, line, qLo, qHi - qLo);
+            else for (int q = qLo; q < qHi; q++) line[q] = s.a()[src + (q - qLo) * s.sw()];
+            Arrays.fill(line, qHi, width, 0f);
+            for (int q = 0; q < width; q += 4 * L)
+                unzip4(line, q, planes, row + q / 4, plane);
         }
-        int pw = tw + 2;
         for (int ty = 0; ty < th; ty++) {
             int top = 4 * ty * ps;
             for (int p = 0; p < 4; p++)                          // down the rows: rt[p][i][t]
@@ -238,6 +244,7 @@ final class Winograd {
      */
     private static void transformOutput(float[] prod, int mAt, int xi, int th, int tw, int ss, float[] st,
                                         float[] out, int outAt, int oh, int ow, float bias, boolean add) {
+        FloatVector biasV = FloatVector.broadcast(F, bias);
         for (int ty = 0; ty < th; ty++) {                       // xi: the distance between M[ξ] and M[ξ+1]
             int at = mAt + ty * tw;
             for (int t = 0; t < tw; t += L) {
@@ -249,12 +256,14 @@ final class Winograd {
             for (int r = 0; r < 4; r++) {
                 int y = 4 * ty + r;
                 if (y >= oh) break;
-                int row = outAt + y * ow;
-                for (int q = 0; q < 4; q++) {
-                    int from = (24 + r * 4 + q) * ss;
-                    for (int t = 0, x = q; t < tw && x < ow; t++, x += 4)
-                        out[row + x] = (add ? out[row + x] : 0f) + bias + st[from + t];
-                }
+                int row = outAt + y * ow, from = (24 + r * 4) * ss, t = 0;
+                for (; 4 * (t + L) <= ow; t += L)                // 4L whole output columns: interleave the phases
+                    zip4(FloatVector.fromArray(F, st, from + t), FloatVector.fromArray(F, st, from + ss + t),
+                            FloatVector.fromArray(F, st, from + 2 * ss + t), FloatVector.fromArray(F, st, from + 3 * ss + t),
+                            out, row + 4 * t, biasV, add);
+                for (int q = 0; q < 4; q++)                      // the rest, one value at a time
+                    for (int tt = t, x = 4 * t + q; tt < tw && x < ow; tt++, x += 4)
+                        out[row + x] = (add ? out[row + x] : 0f) + bias + st[from + q * ss + tt];
             }
         }
     }
@@ -297,16 +306,71 @@ final class Winograd {
         }
     }
 
-    /** Per-worker scratch: the phase planes of one channel and the rows of one tile row. */
+    /** Per-worker scratch: the phase planes of one channel, one padded input row, and the rows of one tile row. */
     private static final class Scratch {
         private static final ThreadLocal<Scratch> OF_THREAD = ThreadLocal.withInitial(Scratch::new);
-        float[] planes = new float[0], rows = new float[0];
+        float[] planes = new float[0], rows = new float[0], line = new float[0];
 
-        static Scratch get(int planeSize, int rowSize) {
+        static Scratch get(int planeSize, int rowSize, int lineSize) {
             Scratch s = OF_THREAD.get();
             if (s.planes.length < planeSize) s.planes = new float[planeSize];
             if (s.rows.length < rowSize + L) s.rows = new float[rowSize + L];
+            if (s.line.length < lineSize) s.line = new float[lineSize];
             return s;
         }
+    }
+
+    // ================================================================ de-interleaving and interleaving
+
+    /** Lane shuffles for {@link #unzip4} and {@link #zip4}: take lanes of two vectors (index ≥ L: the second). */
+    private static final int V = F.length();  // = L, except with gradwerk.simd.bits=0, where none of this runs
+    private static final VectorShuffle<Float> EVENS = shuffle(j -> j < V / 2 ? 2 * j : 2 * (j - V / 2) + V),
+            ODDS = shuffle(j -> j < V / 2 ? 2 * j + 1 : 2 * (j - V / 2) + 1 + V),
+            ZIP_LO = shuffle(j -> j % 2 == 0 ? j / 2 : j / 2 + V),
+            ZIP_HI = shuffle(j -> j % 2 == 0 ? V / 2 + j / 2 : V / 2 + j / 2 + V);
+
+    private static VectorShuffle<Float> shuffle(java.util.function.IntUnaryOperator lane) {
+        int[] idx = new int[V];
+        for (int j = 0; j < V; j++) idx[j] = lane.applyAsInt(j);
+        return VectorShuffle.fromArray(F, idx, 0);
+    }
+
+    /**
+     * x[at .. at+4L) → phase planes: y[p·plane + to + i] = x[at + 4i + p], i < L. Two rounds of even/odd splits:
+     * (evens of the evens) = phase 0, (evens of the odds) = phase 1, (odds of the evens) = phase 2, ....
+     */
+    private static void unzip4(float[] x, int at, float[] y, int to, int plane) {
+        FloatVector a = FloatVector.fromArray(F, x, at), b = FloatVector.fromArray(F, x, at + L);
+        FloatVector c = FloatVector.fromArray(F, x, at + 2 * L), d = FloatVector.fromArray(F, x, at + 3 * L);
+        FloatVector e1 = a.rearrange(EVENS, b), o1 = a.rearrange(ODDS, b);
+        FloatVector e2 = c.rearrange(EVENS, d), o2 = c.rearrange(ODDS, d);
+        e1.rearrange(EVENS, e2).intoArray(y, to);
+        o1.rearrange(EVENS, o2).intoArray(y, to + plane);
+        e1.rearrange(ODDS, e2).intoArray(y, to + 2 * plane);
+        o1.rearrange(ODDS, o2).intoArray(y, to + 3 * plane);
+    }
+
+    /**
+     * The inverse: phases y0..y3 (lane i = tile i) → out[at + 4i + q] = y_q[i] for 4L consecutive columns, plus
+     * bias, added to what is there with add.
+     */
+    private static void zip4(FloatVector y0, FloatVector y1, FloatVector y2, FloatVector y3, float[] out, int at,
+                             FloatVector bias, boolean add) {
+        FloatVector a = y0.rearrange(ZIP_LO, y2), b = y1.rearrange(ZIP_LO, y3);
+        FloatVector c = y0.rearrange(ZIP_HI, y2), d = y1.rearrange(ZIP_HI, y3);
+        put(a.rearrange(ZIP_LO, b), out, at, bias, add);
+        put(a.rearrange(ZIP_HI, b), out, at + L, bias, add);
+        put(c.rearrange(ZIP_LO, d), out, at + 2 * L, bias, add);
+        put(c.rearrange(ZIP_HI, d), out, at + 3 * L, bias, add);
+    }
+
+    private static void put(FloatVector v, float[] out, int at, FloatVector bias, boolean add) {
+        v = v.add(bias);
+        if (add) v = v.add(FloatVector.fromArray(F, out, at));
+        v.intoArray(out, at);
+    }
+
+    private static int roundUp(int x, int unit) {
+        return Math.ceilDiv(x, unit) * unit;
     }
 }
