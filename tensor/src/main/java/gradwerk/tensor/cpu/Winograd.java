@@ -85,7 +85,7 @@ final class Winograd {
         int chunk = (int) Math.max(1, Math.min(s.n(), bufferFloats / (36L * Math.max(c, m) * tiles)));
         int ps = tw + 2 + L;                      // phase-plane row stride: tile index t and t + 1, and slack
         int rows = 4 * th + 2;                    // padded input rows that the tiles read
-        float[] u = transformWeights(w, wOff, wo, wi, wr, ws, m, c);
+        float[] u = transformWeights(w, wOff, wo, wi, wr, ws, m, c, Buffers.get().u(36 * m * c));
         int threads = Parallel.threads();
         for (int n0 = 0; n0 < s.n(); n0 += chunk) {
             int first = n0, images = Math.min(chunk, s.n() - n0), cols = images * tiles;
@@ -122,8 +122,7 @@ final class Winograd {
      * (x0/4, -(x0+x1+x2)/6, -(x0-x1+x2)/6, x0/24 + x1/12 + x2/6, x0/24 - x1/12 + x2/6, x2), applied to the columns
      * of g and then to the rows of the result.
      */
-    static float[] transformWeights(float[] w, int off, int wo, int wi, int wr, int ws, int m, int c) {
-        float[] u = new float[36 * m * c];
+    static float[] transformWeights(float[] w, int off, int wo, int wi, int wr, int ws, int m, int c, float[] u) {
         float[] gg = new float[18], g = new float[9], row = new float[6];
         int xi = m * c;
         for (int o = 0; o < m; o++)
@@ -286,10 +285,16 @@ final class Winograd {
 
     // ================================================================ buffers
 
-    /** The transformed input and the 36 products of one call, shared by its threads; kept per calling thread. */
+    /** The transformed weights and input and the 36 products of one call, shared by its threads; kept per calling
+     *  thread, so that a training step does not allocate them again for every convolution. */
     private static final class Buffers {
         private static final ThreadLocal<Buffers> OF_THREAD = ThreadLocal.withInitial(Buffers::new);
-        private float[] v = new float[0], m = new float[0];
+        private float[] u = new float[0], v = new float[0], m = new float[0];
+
+        float[] u(int size) {
+            if (u.length < size) u = new float[size];
+            return u;
+        }
 
         static Buffers get() {
             return OF_THREAD.get();
