@@ -9,7 +9,8 @@ import java.util.Arrays;
 /**
  * Winograd convolution F(4×4, 3×3) for float32, stride 1 (A. Lavin, S. Gray, "Fast Algorithms for Convolutional
  * Neural Networks", CVPR 2016): a 3×3 convolution computed with 36 multiplications per 4×4 block of output instead
- * of 144. Used by {@link DirectConv} for 3×3 forward convolutions and input gradients when it measures faster.
+ * of 144. Used by {@link DirectConv} for 3×3 forward convolutions and input gradients when switched on
+ * ({@code -Dgradwerk.conv.winograd=true}; see {@link #enabled} for why it is off by default).
  *
  * <h2>The algorithm</h2>
  * Cut the output into 4×4 tiles; tile t of input channel c reads a 6×6 patch d of the padded input. Then
@@ -40,10 +41,12 @@ final class Winograd {
     private static final int L = Simd.SCALAR ? 1 : F.length();
 
     /**
-     * Whether 3×3 convolutions may take this path (system property {@code gradwerk.conv.winograd}, default true;
-     * not final so that tests can compare both paths).
+     * Whether 3×3 convolutions may take this path: only with {@code -Dgradwerk.conv.winograd=true}, because on the
+     * 2-core Zen 3 it measured slower than {@link DirectConv}'s kernels at most U-Net shapes (its transforms move
+     * more memory than the multiplications it saves cost; BENCHMARKS.md has the table). Not final so that tests can
+     * compare both paths.
      */
-    static boolean enabled = !Simd.SCALAR && !"false".equals(System.getProperty("gradwerk.conv.winograd"));
+    static boolean enabled = !Simd.SCALAR && "true".equals(System.getProperty("gradwerk.conv.winograd"));
     /**
      * Fewest input channels (the GEMMs' depth: for the input gradient, the layer's output channels) for which
      * Winograd is used (property {@code gradwerk.conv.winogradMinChannels}): with fewer, the transforms cost more
