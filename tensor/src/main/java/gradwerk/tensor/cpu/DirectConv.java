@@ -99,12 +99,9 @@ final class DirectConv {
      */
     static void unfoldProduct(Tensor src, Tensor a, Window2d w, Tensor bias, Tensor out) {
         int m = a.size(1), c = src.size(1), kh = w.kh(), kw = w.kw();
+        float[] b = bias == null ? null : new float[m];
+        if (bias != null) for (int i = 0; i < m; i++) b[i] = CpuStorage.floats(bias)[bias.offset() + i * bias.stride(0)];
         if (Winograd.applies(c, m, kh, kw, out.size(2), out.size(3))) {
-            float[] b = null;
-            if (bias != null) {
-                b = new float[m];
-                for (int i = 0; i < m; i++) b[i] = CpuStorage.floats(bias)[bias.offset() + i * bias.stride(0)];
-            }
             Winograd.forward(Images.of(src), w.ph(), w.pw(), CpuStorage.floats(a), a.offset(), a.stride(1),
                     kh * kw * a.stride(2), kw * a.stride(2), a.stride(2), m, b, CpuStorage.floats(out), out.offset(),
                     out.size(2), out.size(3), false);
@@ -112,8 +109,6 @@ final class DirectConv {
         }
         float[] wp = packWeights(CpuStorage.floats(a), a.offset(), a.stride(1), kh * kw * a.stride(2),
                 kw * a.stride(2), a.stride(2), m, c, kh, kw);
-        float[] b = bias == null ? null : new float[m];
-        if (bias != null) for (int i = 0; i < m; i++) b[i] = CpuStorage.floats(bias)[bias.offset() + i * bias.stride(0)];
         forward(Images.of(src), w.ph(), w.pw(), kh, kw, wp, m, b, out, false);
     }
 

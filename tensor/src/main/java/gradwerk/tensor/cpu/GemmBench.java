@@ -61,9 +61,9 @@ public final class GemmBench {
         if (n < GemmF32.NB || n % GemmF32.NR != 0 || rounds < 1)
             throw new IllegalArgumentException("GemmBench.breakdown: n must be a multiple of " + GemmF32.NR
                     + " and >= " + GemmF32.NB + ", rounds >= 1 (got n=" + n + ", rounds=" + rounds + ")");
-        int kc = GemmF32.KC, mc = GemmF32.MC, mr = GemmF32.MR, nr = GemmF32.NR;
+        int kc = GemmF32.KC, mc = GemmF32.MC;
         float[] aPack = random(kc * mc, 3), bPack = random(kc * n, 4), c = new float[n * n];
-        float[] scratch = new float[mr * GemmF32.NB];
+        float[] scratch = new float[GemmF32.MR * GemmF32.NB];
         float[] a = random(n * n, 1), b = random(n * n, 2);
         long sweepFlops = 2L * kc * (n / mc * mc) * n;
         double[][] gflops = new double[3][rounds];

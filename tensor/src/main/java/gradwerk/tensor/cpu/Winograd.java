@@ -88,30 +88,34 @@ final class Winograd {
         int chunk = (int) Math.max(1, Math.min(s.n(), bufferFloats / (36L * Math.max(c, m) * tiles)));
         int ps = tw + 2 + L;                      // phase-plane row stride: tile index t and t + 1, and slack
         int rows = 4 * th + 2;                    // padded input rows that the tiles read
-        float[] u = transformWeights(w, wOff, wo, wi, wr, ws, m, c, Buffers.get().u(36 * m * c));
+        Workspace call = Workspace.get();
+        float[] u = transformWeights(w, wOff, wo, wi, wr, ws, m, c, call.u = atLeast(call.u, 36 * m * c));
         int threads = Parallel.threads();
         for (int n0 = 0; n0 < s.n(); n0 += chunk) {
             int first = n0, images = Math.min(chunk, s.n() - n0), cols = images * tiles;
             int ld = cols + L;                    // row stride of V and M: vector writes may run L past a row
-            Buffers buf = Buffers.get();
-            float[] v = buf.v(36 * c * ld), prod = buf.m(36 * m * ld);
+            float[] v = call.v = atLeast(call.v, 36 * c * ld), prod = call.m = atLeast(call.m, 36 * m * ld);
             // One item per channel, its images in order: a tile row's vector writes may run up to L-1 tiles past
             // its end, into the next tile row or the next image of the same channel (written after it) or the slack.
             Parallel.forRange(c, 1, (c0, c1) -> {
-                Scratch sc = Scratch.get(4 * rows * ps, 24 * ps, 4 * roundUp(tw + 2, L));
+                Workspace own = Workspace.get();
+                float[] planes = own.planes = atLeast(own.planes, 4 * rows * ps);
+                float[] line = own.line = atLeast(own.line, 4 * roundUp(tw + 2, L));
+                float[] rt = own.rows = atLeast(own.rows, 24 * ps + L);
                 for (int ch = c0; ch < c1; ch++)
                     for (int n = 0; n < images; n++)
-                        transformInput(s, first + n, ch, padT, padL, rows, th, tw, ps, sc.planes, sc.line, sc.rows, v,
+                        transformInput(s, first + n, ch, padT, padL, rows, th, tw, ps, planes, line, rt, v,
                                 ch * ld + n * tiles, c * ld);
             });
             Gemm.forEachClaimed(36, threads, xi ->
                     Gemm.sgemm(m, cols, c, u, xi * m * c, c, 1, v, xi * c * ld, ld, 1, prod, xi * m * ld, ld, false,
                             false));
             Parallel.forRange(images * m, 1, (k0, k1) -> {
-                Scratch sc = Scratch.get(0, 40 * (tw + L), 0);
+                Workspace own = Workspace.get();
+                float[] st = own.rows = atLeast(own.rows, 40 * (tw + L) + L);
                 for (int k = k0; k < k1; k++) {
                     int n = k / m, o = k % m;
-                    transformOutput(prod, o * ld + n * tiles, m * ld, th, tw, tw + L, sc.rows, out,
+                    transformOutput(prod, o * ld + n * tiles, m * ld, th, tw, tw + L, st, out,
                             outOff + ((first + n) * m + o) * oh * ow, oh, ow, bias == null ? 0f : bias[o], add);
                 }
             });
@@ -288,44 +292,25 @@ final class Winograd {
 
     // ================================================================ buffers
 
-    /** The transformed weights and input and the 36 products of one call, shared by its threads; kept per calling
-     *  thread, so that a training step does not allocate them again for every convolution. */
-    private static final class Buffers {
-        private static final ThreadLocal<Buffers> OF_THREAD = ThreadLocal.withInitial(Buffers::new);
-        private float[] u = new float[0], v = new float[0], m = new float[0];
+    /**
+     * Buffers kept per thread between calls, so that a training step does not allocate them again for every
+     * convolution. u, v and m (the transformed weights and input, the 36 products) belong to the calling thread and
+     * are shared with its workers for one call; planes, line and rows are each worker's own (a channel's phase
+     * planes, one padded input row, the rows of one tile row).
+     */
+    private static final class Workspace {
+        private static final ThreadLocal<Workspace> OF_THREAD = ThreadLocal.withInitial(Workspace::new);
+        float[] u = new float[0], v = new float[0], m = new float[0];
+        float[] planes = new float[0], line = new float[0], rows = new float[0];
 
-        float[] u(int size) {
-            if (u.length < size) u = new float[size];
-            return u;
-        }
-
-        static Buffers get() {
+        static Workspace get() {
             return OF_THREAD.get();
-        }
-
-        float[] v(int size) {
-            if (v.length < size) v = new float[size];
-            return v;
-        }
-
-        float[] m(int size) {
-            if (m.length < size) m = new float[size];
-            return m;
         }
     }
 
-    /** Per-worker scratch: the phase planes of one channel, one padded input row, and the rows of one tile row. */
-    private static final class Scratch {
-        private static final ThreadLocal<Scratch> OF_THREAD = ThreadLocal.withInitial(Scratch::new);
-        float[] planes = new float[0], rows = new float[0], line = new float[0];
-
-        static Scratch get(int planeSize, int rowSize, int lineSize) {
-            Scratch s = OF_THREAD.get();
-            if (s.planes.length < planeSize) s.planes = new float[planeSize];
-            if (s.rows.length < rowSize + L) s.rows = new float[rowSize + L];
-            if (s.line.length < lineSize) s.line = new float[lineSize];
-            return s;
-        }
+    /** a if it holds at least size floats, else a new array of that size. */
+    private static float[] atLeast(float[] a, int size) {
+        return a.length >= size ? a : new float[size];
     }
 
     // ================================================================ de-interleaving and interleaving
