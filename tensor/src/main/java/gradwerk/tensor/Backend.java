@@ -195,6 +195,51 @@ public interface Backend {
     }
 
     /**
+     * {@code out[n,q,s] = Σ_c p[n,c,q] · bilinear(input[n,c], grid[n,q,s])}: p [N,C,Q], input [N,C,H,W], grid
+     * [N,Q,S,2], out [N,Q,S] (contiguous). Deformable attention's energies, without the [N,C,Q,S] tensor of samples
+     * (see Sampling#gridSampleDot). This default composes the backend's own grid_sample, zip and reduce, so every
+     * device has it; a backend overrides it with a fused kernel.
+     */
+    default void gridSampleDot(Tensor p, Tensor input, Tensor grid, GridPadding padding, boolean alignCorners,
+                               Tensor out) {
+        Tensor product = sampledTimes(p.unsqueeze(3), input, grid, padding, alignCorners);
+        reduce(ReduceOp.SUM, product.permute(0, 2, 3, 1), 1, out);
+    }
+
+    /**
+     * {@code out[n,c,q] = Σ_s w[n,q,s] · bilinear(input[n,c], grid[n,q,s])}: w [N,Q,S], out [N,C,Q] (contiguous).
+     * Deformable attention's weighted sum of sampled values. Default: composed, as {@link #gridSampleDot}.
+     */
+    default void gridSampleMix(Tensor w, Tensor input, Tensor grid, GridPadding padding, boolean alignCorners,
+                               Tensor out) {
+        Tensor product = sampledTimes(w.unsqueeze(1), input, grid, padding, alignCorners);
+        reduce(ReduceOp.SUM, product, 1, out);
+    }
+
+    /**
+     * The input and grid gradients of the contraction {@code T = Σ p[n,c,q] w[n,q,s] bilinear(input[n,c],
+     * grid[n,q,s])} that both {@link #gridSampleDot} (∂T/∂w) and {@link #gridSampleMix} (∂T/∂p) differentiate:
+     * grid_sample's backward pass with {@code gradOut[n,c,q,s] = p[n,c,q]·w[n,q,s]}. gradInput [N,C,H,W] and
+     * gradGrid [N,Q,S,2] are overwritten; either may be null. Default: composed from grid_sample's backward.
+     */
+    default void gridSampleContractBackward(Tensor p, Tensor w, Tensor input, Tensor grid, GridPadding padding,
+                                            boolean alignCorners, Tensor gradInput, Tensor gradGrid) {
+        int[] shape = {input.size(0), input.size(1), grid.size(1), grid.size(2)};
+        Tensor gradOut = input.newZeros(shape);
+        zip(BinaryOp.MUL, p.unsqueeze(3).expand(shape), w.unsqueeze(1).expand(shape), gradOut);
+        gridSample2dBackward(gradOut, input, grid, Interpolation.BILINEAR, padding, alignCorners, gradInput, gradGrid);
+    }
+
+    /** bilinear(input, grid) [N,C,Q,S] times {@code factor} (broadcast to that shape), on this backend. */
+    private Tensor sampledTimes(Tensor factor, Tensor input, Tensor grid, GridPadding padding, boolean alignCorners) {
+        int[] shape = {input.size(0), input.size(1), grid.size(1), grid.size(2)};
+        Tensor sampled = input.newZeros(shape), product = input.newZeros(shape);
+        gridSample2d(input, grid, Interpolation.BILINEAR, padding, alignCorners, sampled);
+        zip(BinaryOp.MUL, sampled, factor.expand(shape), product);
+        return product;
+    }
+
+    /**
      * Batch normalisation of {@code x} [N,C,L] per channel: {@code out = (x - mean) * invstd * weight + bias}.
      * Training: mean and the biased variance come from the batch, {@code saveMean}/{@code saveInvstd} [C] receive
      * them (invstd = 1/sqrt(var + eps)), and non-null running stats are updated in place:

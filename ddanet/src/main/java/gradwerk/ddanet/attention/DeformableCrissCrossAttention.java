@@ -10,7 +10,6 @@ import gradwerk.tensor.Generator;
 import gradwerk.tensor.Shape;
 import gradwerk.tensor.Tensor;
 import gradwerk.tensor.nn.GridPadding;
-import gradwerk.tensor.nn.Interpolation;
 
 /**
  * Deformable criss-cross attention (DDANet, Rajamani, Siebert and Heinrich 2021): criss-cross attention whose S
@@ -129,11 +128,11 @@ public final class DeformableCrissCrossAttention extends Module {
         Tensor unit = Tensor.of(new double[] {CrissCross.unit(wd, alignCorners), CrissCross.unit(h, alignCorners)}, 2)
                 .to(like.dtype()).to(like.device());
         Variable grid = delta.mul(unit).add(constant(base, like, n, s, 2));                     // [B,H·W,S,2]
-        Variable kS = F.gridSample(k, grid, Interpolation.BILINEAR, GridPadding.BORDER, alignCorners); // [B,C',H·W,S]
-        Variable vS = F.gridSample(v, grid, Interpolation.BILINEAR, GridPadding.BORDER, alignCorners); // [B,C,H·W,S]
-        Variable e = q.reshape(b, q.size(1), n, 1).mul(kS).sum(new int[] {1}, false);          // [B,H·W,S]
+        // e(u,s) = Σ_c Q_c(u)·K̃_c,s(u) and out(u) = Σ_s A(u,s)·Ṽ_s(u): grid_sample fused with the sums, so the sampled
+        // keys [B,C',H·W,S] and values [B,C,H·W,S] are never materialised (the same numbers as gridSample, mul, sum)
+        Variable e = F.gridSampleDot(q.reshape(b, q.size(1), n), k, grid, GridPadding.BORDER, alignCorners); // [B,H·W,S]
         Variable a = e.softmax(2);
-        Variable out = vS.mul(a.unsqueeze(1)).sum(new int[] {3}, false).reshape(b, v.size(1), h, wd); // [B,C,H,W]
+        Variable out = F.gridSampleMix(a, v, grid, GridPadding.BORDER, alignCorners).reshape(b, v.size(1), h, wd); // [B,C,H,W]
         return new Step(CrissCross.residual(w.gamma(), out, x), positions, a.value());
     }
 

@@ -94,6 +94,18 @@ public final class F {
         return SamplingOps.gridSample(input, grid, Interpolation.BILINEAR, GridPadding.ZEROS, false);
     }
 
+    /** Σ_c p[n,c,q] · bilinear(input[n,c], grid[n,q,s]) → [N,Q,S], without the samples (see SamplingOps). */
+    public static Variable gridSampleDot(Variable p, Variable input, Variable grid, GridPadding padding,
+                                         boolean alignCorners) {
+        return SamplingOps.gridSampleDot(p, input, grid, padding, alignCorners);
+    }
+
+    /** Σ_s w[n,q,s] · bilinear(input[n,c], grid[n,q,s]) → [N,C,Q], without the samples (see SamplingOps). */
+    public static Variable gridSampleMix(Variable w, Variable input, Variable grid, GridPadding padding,
+                                         boolean alignCorners) {
+        return SamplingOps.gridSampleMix(w, input, grid, padding, alignCorners);
+    }
+
     public static Variable affineGrid(Variable theta, int[] size, boolean alignCorners) {
         return SamplingOps.affineGrid(theta, size, alignCorners);
     }

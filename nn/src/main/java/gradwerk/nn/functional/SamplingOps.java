@@ -24,7 +24,8 @@ import static gradwerk.nn.functional.Rules.requireFirstOrder;
 /**
  * Resizing and sampling as differentiable ops over the {@link Sampling} kernels: {@code upsample} (F.interpolate
  * for 4-d inputs), {@code gridSample} with gradients for the image AND the sampling grid (what makes deformable
- * attention and spatial transformers trainable), and {@code affineGrid}.
+ * attention and spatial transformers trainable), its two fused contractions for deformable attention
+ * ({@code gridSampleDot}, {@code gridSampleMix}), and {@code affineGrid}.
  *
  * <p>affineGrid is linear in theta ({@code grid = base · θᵀ} with a constant base grid), so its rule is a matrix
  * product written in Variable ops and can be differentiated again; the other two are first-order only.
@@ -66,6 +67,45 @@ public final class SamplingOps implements OpFamily {
         }, input, grid);
     }
 
+    /**
+     * Deformable attention's energies: {@code out[n,q,s] = Σ_c p[n,c,q] · bilinear(input[n,c], grid[n,q,s])}, the
+     * same as {@code gridSample(input, grid).mul(p.unsqueeze(3)).sum(1)} (bilinear) without the [N,C,Q,S] samples,
+     * which are neither computed nor kept for the backward pass. p [N,C,Q], input [N,C,H,W], grid [N,Q,S,2] →
+     * [N,Q,S]. Differentiable in all three (first order).
+     */
+    public static Variable gridSampleDot(Variable p, Variable input, Variable grid, GridPadding padding,
+                                         boolean alignCorners) {
+        boolean needP = p.requiresGrad(), needInput = input.requiresGrad(), needGrid = grid.requiresGrad();
+        Tensor out = Sampling.gridSampleDot(p.value(), input.value(), grid.value(), padding, alignCorners);
+        return Node.record("gridSampleDot", out, Saves.inputs(0, 1, 2), (n, g) -> {
+            requireFirstOrder("gridSampleDot");
+            Tensor pv = n.input(0).value(), x = n.input(1).value(), gr = n.input(2).value();
+            Tensor dp = needP ? Sampling.gridSampleMix(g.value(), x, gr, padding, alignCorners) : null;
+            Sampling.GridSampleGrads r = Sampling.gridSampleContractBackward(pv, g.value(), x, gr, padding, alignCorners,
+                    needInput, needGrid);
+            return grads(constant(dp), constant(r.input()), constant(r.grid()));
+        }, p, input, grid);
+    }
+
+    /**
+     * Deformable attention's output: {@code out[n,c,q] = Σ_s w[n,q,s] · bilinear(input[n,c], grid[n,q,s])}, the
+     * same as {@code gridSample(input, grid).mul(w.unsqueeze(1)).sum(3)} (bilinear) without the [N,C,Q,S] samples.
+     * w [N,Q,S], input [N,C,H,W], grid [N,Q,S,2] → [N,C,Q]. Differentiable in all three (first order).
+     */
+    public static Variable gridSampleMix(Variable w, Variable input, Variable grid, GridPadding padding,
+                                         boolean alignCorners) {
+        boolean needW = w.requiresGrad(), needInput = input.requiresGrad(), needGrid = grid.requiresGrad();
+        Tensor out = Sampling.gridSampleMix(w.value(), input.value(), grid.value(), padding, alignCorners);
+        return Node.record("gridSampleMix", out, Saves.inputs(0, 1, 2), (n, g) -> {
+            requireFirstOrder("gridSampleMix");
+            Tensor wv = n.input(0).value(), x = n.input(1).value(), gr = n.input(2).value();
+            Tensor dw = needW ? Sampling.gridSampleDot(g.value(), x, gr, padding, alignCorners) : null;
+            Sampling.GridSampleGrads r = Sampling.gridSampleContractBackward(g.value(), wv, x, gr, padding, alignCorners,
+                    needInput, needGrid);
+            return grads(constant(dw), constant(r.input()), constant(r.grid()));
+        }, w, input, grid);
+    }
+
     /** PyTorch's {@code F.affine_grid} (4-d): theta [N,2,3], size [N,C,H,W] → grid [N,H,W,2]. */
     public static Variable affineGrid(Variable theta, int[] size, boolean alignCorners) {
         int[] s = size.clone();
@@ -92,6 +132,8 @@ public final class SamplingOps implements OpFamily {
                 Entry.of("upsample", SamplingOps::upsampleCase).firstOrderOnly(),
                 Entry.of("gridSample", s -> gridCase(s, Interpolation.BILINEAR), s -> gridCase(s, Interpolation.NEAREST))
                         .firstOrderOnly(),
+                Entry.of("gridSampleDot", s -> contractionCase(s, true)).firstOrderOnly(),
+                Entry.of("gridSampleMix", s -> contractionCase(s, false)).firstOrderOnly(),
                 Entry.of("affineGrid", s -> {
                     int n = s.between(1, 2);
                     int[] size = {n, s.between(1, 3), s.between(1, 4), s.between(1, 4)};
@@ -139,6 +181,25 @@ public final class SamplingOps implements OpFamily {
                 + " grid " + Shape.str(new int[] {n, oh, ow, 2});
         return Problem.of(label, v -> gridSample(v[0], v[1], mode, padding, ac), s.normal(n, c, h, w),
                 s.layout(Tensor.of(grid, n, oh, ow, 2).to(DType.FLOAT64)));
+    }
+
+    /** A contraction with points away from integer pixel coordinates, as {@link #gridCase}; bilinear only. */
+    private static Problem contractionCase(Sampler s, boolean dot) {
+        int n = s.between(1, 2), c = s.between(1, 3), h = s.between(2, 4), w = s.between(2, 4), q = s.between(1, 3), k = s.between(1, 3);
+        boolean ac = s.coin();
+        GridPadding padding = s.coin() ? GridPadding.ZEROS : GridPadding.BORDER;
+        double[] px = s.awayFromIntegers(-1.6, w - 0.4, n * q * k).toDoubleArray();
+        double[] py = s.awayFromIntegers(-1.6, h - 0.4, n * q * k).toDoubleArray();
+        double[] grid = new double[n * q * k * 2];
+        for (int i = 0; i < px.length; i++) {
+            grid[2 * i] = normalised(px[i], w, ac);
+            grid[2 * i + 1] = normalised(py[i], h, ac);
+        }
+        String label = (dot ? "gridSampleDot " : "gridSampleMix ") + padding + (ac ? " alignCorners" : "") + " input "
+                + Shape.str(new int[] {n, c, h, w}) + " grid " + Shape.str(new int[] {n, q, k, 2});
+        Tensor g = s.layout(Tensor.of(grid, n, q, k, 2).to(DType.FLOAT64));
+        return dot ? Problem.of(label, v -> gridSampleDot(v[0], v[1], v[2], padding, ac), s.normal(n, c, q), s.normal(n, c, h, w), g)
+                : Problem.of(label, v -> gridSampleMix(v[0], v[1], v[2], padding, ac), s.normal(n, q, k), s.normal(n, c, h, w), g);
     }
 
     /** The inverse of grid_sample's unnormalisation: pixel coordinate → normalised [-1, 1] coordinate. */

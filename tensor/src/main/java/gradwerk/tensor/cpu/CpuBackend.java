@@ -381,6 +381,22 @@ public class CpuBackend extends ScalarBackend {
     }
 
     @Override
+    public void gridSampleDot(Tensor p, Tensor input, Tensor grid, GridPadding padding, boolean alignCorners, Tensor out) {
+        GridContractions.dot(p, input, grid, padding, alignCorners, out);
+    }
+
+    @Override
+    public void gridSampleMix(Tensor w, Tensor input, Tensor grid, GridPadding padding, boolean alignCorners, Tensor out) {
+        GridContractions.mix(w, input, grid, padding, alignCorners, out);
+    }
+
+    @Override
+    public void gridSampleContractBackward(Tensor p, Tensor w, Tensor input, Tensor grid, GridPadding padding,
+                                           boolean alignCorners, Tensor gradInput, Tensor gradGrid) {
+        GridContractions.backward(p, w, input, grid, padding, alignCorners, gradInput, gradGrid);
+    }
+
+    @Override
     public void batchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, boolean training,
                           double momentum, double eps, Tensor out, Tensor saveMean, Tensor saveInvstd) {
         NormKernels.batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps, out, saveMean, saveInvstd);

@@ -123,7 +123,7 @@ final class SamplingKernels {
      * and the weight's derivative w.r.t. the pixel coordinates ix and iy. slopeX/slopeY are d(ix)/d(grid x) and
      * d(iy)/d(grid y): the unnormalisation factor, or 0 where border padding clamped the coordinate.
      */
-    private static final class Taps {
+    static final class Taps {
         final int taps, w, h;
         final boolean nearest, border, alignCorners;
         final int[] off;

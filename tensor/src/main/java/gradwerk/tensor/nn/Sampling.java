@@ -137,6 +137,67 @@ public final class Sampling {
         return new GridSampleGrads(gi, gg);
     }
 
+    // ================================================================ grid_sample contractions (deformable attention)
+
+    /**
+     * {@code out[n,q,s] = Σ_c p[n,c,q] · bilinear(input[n,c], grid[n,q,s])}, the same numbers as
+     * {@code (gridSample(input, grid) * p.unsqueeze(3)).sum(1)} without the [N,C,Q,S] tensor of samples in between:
+     * p [N,C,Q], input [N,C,H,W], grid [N,Q,S,2] (normalised (x, y), as {@link #gridSample}) → [N,Q,S]. Deformable
+     * attention's energies: query q's key sampled at its S positions, dotted with the query.
+     */
+    public static Tensor gridSampleDot(Tensor p, Tensor input, Tensor grid, GridPadding padding, boolean alignCorners) {
+        String op = "gridSampleDot";
+        checkContraction(op, input, grid);
+        Args.requireLike(op, input, "p", p);
+        Args.requireShape(op, "p", p, input.size(0), input.size(1), grid.size(1));
+        Tensor out = Args.empty(input, input.size(0), grid.size(1), grid.size(2));
+        if (out.numel() > 0) input.device().backend().gridSampleDot(p, input, grid, padding, alignCorners, out);
+        return out;
+    }
+
+    /**
+     * {@code out[n,c,q] = Σ_s w[n,q,s] · bilinear(input[n,c], grid[n,q,s])}, i.e. {@code (gridSample(input, grid) *
+     * w.unsqueeze(1)).sum(3)} without the samples in between: w [N,Q,S] → [N,C,Q]. Deformable attention's output:
+     * the values at query q's S positions, weighted by its attention.
+     */
+    public static Tensor gridSampleMix(Tensor w, Tensor input, Tensor grid, GridPadding padding, boolean alignCorners) {
+        String op = "gridSampleMix";
+        checkContraction(op, input, grid);
+        Args.requireLike(op, input, "w", w);
+        Args.requireShape(op, "w", w, input.size(0), grid.size(1), grid.size(2));
+        Tensor out = Args.empty(input, input.size(0), input.size(1), grid.size(1));
+        if (out.numel() > 0) input.device().backend().gridSampleMix(w, input, grid, padding, alignCorners, out);
+        return out;
+    }
+
+    /**
+     * The gradients w.r.t. input and grid of {@code T = Σ p[n,c,q] · w[n,q,s] · bilinear(input[n,c], grid[n,q,s])}:
+     * {@link #gridSampleDot} is ∂T/∂w and {@link #gridSampleMix} is ∂T/∂p, so both pass their output gradient as w
+     * (Dot) or p (Mix) here. The gradients of p and w themselves are the other op: d/dp of Dot(p) with output
+     * gradient g is Mix(g), and d/dw of Mix(w) is Dot(g).
+     */
+    public static GridSampleGrads gridSampleContractBackward(Tensor p, Tensor w, Tensor input, Tensor grid,
+                                                             GridPadding padding, boolean alignCorners,
+                                                             boolean inputGrad, boolean gridGrad) {
+        String op = "gridSampleContractBackward";
+        checkContraction(op, input, grid);
+        Args.requireLike(op, input, "p", p);
+        Args.requireLike(op, input, "w", w);
+        Args.requireShape(op, "p", p, input.size(0), input.size(1), grid.size(1));
+        Args.requireShape(op, "w", w, input.size(0), grid.size(1), grid.size(2));
+        Tensor gi = inputGrad ? Args.empty(input, input.shape()) : null;
+        Tensor gg = gridGrad ? Args.empty(input, grid.shape()) : null;
+        if ((gi != null || gg != null) && (long) input.size(1) * grid.size(1) * grid.size(2) > 0)
+            input.device().backend().gridSampleContractBackward(p, w, input, grid, padding, alignCorners, gi, gg);
+        return new GridSampleGrads(gi, gg);
+    }
+
+    private static void checkContraction(String op, Tensor input, Tensor grid) {
+        Args.requireRank(op, "input", input, 4, "[N,C,H,W]");
+        Args.requireRank(op, "grid", grid, 4, "[N,Q,S,2]");
+        checkGrid(op, input, grid);
+    }
+
     private static void checkGrid(String op, Tensor input, Tensor grid) {
         Args.requireRank(op, "input", input, 4, "[N,C,H,W]");
         Args.requireRank(op, "grid", grid, 4, "[N,outH,outW,2]");

@@ -201,6 +201,90 @@ class SamplingProperties {
         return Sampling.gridSample(x, g, mode, padding, align);
     }
 
+    // ================================================================ grid_sample contractions
+
+    /** A bilinear case with 1-40 channels (SIMD bodies and tails at every width); S = ow, Q = oh. */
+    private static GridCase contractionCase(long seed) {
+        GridCase k = GridCase.random(seed);
+        return new GridCase(k.n(), 1 + new Generator(~seed).nextInt(40), k.h(), k.w(), k.oh(), k.ow(),
+                Interpolation.BILINEAR, k.padding(), k.align(), k.dt());
+    }
+
+    @Property(tries = 150)
+    void gridContractionsMatchTheReference(@ForAll long seed) {
+        GridCase k = contractionCase(seed);
+        int threads = Parallel.threads();
+        try {
+            Parallel.setThreads(1 + (int) Math.floorMod(seed, 4)); // the input gradient splits channels when N < threads
+            Tensor x = strided(randn(k.dt(), seed, k.n(), k.c(), k.h(), k.w()), seed);
+            Tensor grid = strided(anyGrid(k, ~seed), seed + 1);
+            Tensor p = strided(randn(k.dt(), seed + 2, k.n(), k.c(), k.oh()), seed + 3);
+            Tensor w = strided(randn(k.dt(), seed + 4, k.n(), k.oh(), k.ow()), seed + 5);
+            Tensor da = Tensor.zeros(k.dt(), k.n(), k.oh(), k.ow()), db = Tensor.zeros(k.dt(), k.n(), k.oh(), k.ow());
+            FAST.gridSampleDot(p, x, grid, k.padding(), k.align(), da);
+            REFERENCE.gridSampleDot(p, x, grid, k.padding(), k.align(), db);
+            assertClose(db, da, tol(k.dt()) * 4, "gridSampleDot " + k);
+            Tensor ma = Tensor.zeros(k.dt(), k.n(), k.c(), k.oh()), mb = Tensor.zeros(k.dt(), k.n(), k.c(), k.oh());
+            FAST.gridSampleMix(w, x, grid, k.padding(), k.align(), ma);
+            REFERENCE.gridSampleMix(w, x, grid, k.padding(), k.align(), mb);
+            assertClose(mb, ma, tol(k.dt()) * 4, "gridSampleMix " + k);
+            Tensor gia = Tensor.full(k.dt(), 7, x.shape()), gib = Tensor.full(k.dt(), 7, x.shape());
+            Tensor gga = Tensor.full(k.dt(), 7, grid.shape()), ggb = Tensor.full(k.dt(), 7, grid.shape());
+            FAST.gridSampleContractBackward(p, w, x, grid, k.padding(), k.align(), gia, gga);
+            REFERENCE.gridSampleContractBackward(p, w, x, grid, k.padding(), k.align(), gib, ggb);
+            assertClose(gib, gia, tol(k.dt()) * 8, "gridSampleContractBackward input " + k);
+            assertClose(ggb, gga, tol(k.dt()) * 16, "gridSampleContractBackward grid " + k);
+            Tensor only = Tensor.full(k.dt(), 7, grid.shape());
+            FAST.gridSampleContractBackward(p, w, x, grid, k.padding(), k.align(), null, only);
+            assertClose(gga, only, 0, "grid gradient alone " + k);
+        } finally {
+            Parallel.setThreads(threads);
+        }
+    }
+
+    @Test
+    void gridContractionsAreTheComposedOps() {
+        GridCase k = new GridCase(2, 19, 5, 6, 7, 4, Interpolation.BILINEAR, GridPadding.BORDER, true, DType.FLOAT32);
+        Tensor x = randn(k.dt(), 1, 2, 19, 5, 6), grid = anyGrid(k, 2), p = randn(k.dt(), 3, 2, 19, 7), w = randn(k.dt(), 4, 2, 7, 4);
+        Tensor sampled = Sampling.gridSample(x, grid, Interpolation.BILINEAR, GridPadding.BORDER, true); // [N,C,Q,S]
+        assertClose(sampled.mul(p.unsqueeze(3)).sum(1), Sampling.gridSampleDot(p, x, grid, GridPadding.BORDER, true), 1e-5,
+                "dot = (gridSample · p).sum over channels");
+        assertClose(sampled.mul(w.unsqueeze(1)).sum(3), Sampling.gridSampleMix(w, x, grid, GridPadding.BORDER, true), 1e-5,
+                "mix = (gridSample · w).sum over slots");
+        var composed = Sampling.gridSampleBackward(p.unsqueeze(3).mul(w.unsqueeze(1)), x, grid, Interpolation.BILINEAR,
+                GridPadding.BORDER, true, true, true);
+        var fused = Sampling.gridSampleContractBackward(p, w, x, grid, GridPadding.BORDER, true, true, true);
+        assertClose(composed.input(), fused.input(), 1e-5, "input gradient");
+        assertClose(composed.grid(), fused.grid(), 1e-4, "grid gradient");
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Sampling.gridSampleDot(p.narrow(2, 0, 6), x, grid, GridPadding.BORDER, true));
+        assertEquals("gridSampleDot: p [2,19,6] must have shape [2,19,7]", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Sampling.gridSampleMix(w, x, grid.select(3, 0), GridPadding.BORDER, true));
+        assertEquals("gridSampleMix: grid [2,7,4] must be 4-d [N,Q,S,2]", e.getMessage());
+    }
+
+    @Property(tries = 40)
+    void gridContractionGradientsMatchFiniteDifferences(@ForAll long seed) {
+        GridCase k = contractionCase(seed);
+        k = new GridCase(k.n(), 1 + k.c() % 5, k.h(), k.w(), k.oh(), k.ow(), k.mode(), k.padding(), k.align(), DType.FLOAT64);
+        GridCase kk = k;
+        Tensor x = randn(DType.FLOAT64, seed, k.n(), k.c(), k.h(), k.w()), grid = smoothGrid(k, ~seed);
+        Tensor p = randn(DType.FLOAT64, seed + 1, k.n(), k.c(), k.oh()), w = randn(DType.FLOAT64, seed + 2, k.n(), k.oh(), k.ow());
+        Tensor gDot = randn(DType.FLOAT64, seed + 3, k.n(), k.oh(), k.ow()), gMix = randn(DType.FLOAT64, seed + 4, k.n(), k.c(), k.oh());
+        GridPadding pad = k.padding();
+        boolean ac = k.align();
+        // Dot(p) with output gradient g: d/dp = Mix(g); d/dinput and d/dgrid = the contraction's backward with w = g
+        var dotGrads = Sampling.gridSampleContractBackward(p, gDot, x, grid, pad, ac, true, true);
+        checkVjp(t -> Sampling.gridSampleDot(t, x, grid, pad, ac), p, gDot, Sampling.gridSampleMix(gDot, x, grid, pad, ac), "dot d p " + kk);
+        checkVjp(t -> Sampling.gridSampleDot(p, t, grid, pad, ac), x, gDot, dotGrads.input(), "dot d input " + kk);
+        checkVjp(t -> Sampling.gridSampleDot(p, x, t, pad, ac), grid, gDot, dotGrads.grid(), "dot d grid " + kk);
+        // Mix(w) with output gradient g: d/dw = Dot(g); d/dinput and d/dgrid with p = g
+        var mixGrads = Sampling.gridSampleContractBackward(gMix, w, x, grid, pad, ac, true, true);
+        checkVjp(t -> Sampling.gridSampleMix(t, x, grid, pad, ac), w, gMix, Sampling.gridSampleDot(gMix, x, grid, pad, ac), "mix d w " + kk);
+        checkVjp(t -> Sampling.gridSampleMix(w, t, grid, pad, ac), x, gMix, mixGrads.input(), "mix d input " + kk);
+        checkVjp(t -> Sampling.gridSampleMix(w, x, t, pad, ac), grid, gMix, mixGrads.grid(), "mix d grid " + kk);
+    }
+
     // ================================================================ affine_grid
 
     @Test
