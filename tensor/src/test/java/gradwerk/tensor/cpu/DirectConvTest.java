@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -103,8 +104,11 @@ class DirectConvTest {
     /** Runs the three engines on both backends with the case's sizes, window and groups, and compares. */
     static void run(Case s, DType dt, Window2d win, int groups, long seed) {
         int threads = Parallel.threads(), band = DirectConv.bandBytes, wband = DirectConv.wbandBytes, kc = DirectConv.kcTaps;
+        int pack = DirectConv.packPanelChannels;
         try {
             Parallel.setThreads(s.threads);
+            // the forward tile over the band (never packed), over a packed panel (always), or the default rule
+            DirectConv.packPanelChannels = switch ((int) Math.floorMod(seed, 3)) { case 0 -> 0; case 1 -> 1; default -> pack; };
             if (s.smallBlocks) {
                 DirectConv.bandBytes = 64;
                 DirectConv.wbandBytes = 64;
@@ -136,6 +140,31 @@ class DirectConvTest {
             DirectConv.bandBytes = band;
             DirectConv.wbandBytes = wband;
             DirectConv.kcTaps = kc;
+            DirectConv.packPanelChannels = pack;
+        }
+    }
+
+    @Test
+    void thePackedPanelGivesTheSameBits() {
+        int pack = DirectConv.packPanelChannels;
+        try {
+            Generator g = new Generator(8);
+            Window2d win = Window2d.square(3, 1, 1, 1);
+            for (int[] sh : new int[][] {{2, 24, 12, 16, 16}, {1, 40, 9, 11, 29}}) { // {n, c, m, h, w}: full and partial slots, m % 4 != 0
+                Tensor x = Tensor.randn(g, sh[0], sh[1], sh[3], sh[4]), a = Tensor.randn(g, 1, sh[2], sh[1] * 9), b = Tensor.randn(g, sh[2]);
+                Tensor[] out = new Tensor[2], in = new Tensor[2];
+                for (int i = 0; i < 2; i++) {
+                    DirectConv.packPanelChannels = i == 0 ? 0 : 1;
+                    out[i] = Tensor.zeros(sh[0], sh[2], sh[3], sh[4]);
+                    CPU.convUnfoldProduct(x, a, win, b, out[i]);
+                    in[i] = Tensor.ones(sh[0], sh[1], sh[3], sh[4]);
+                    CPU.convFoldProduct(out[0], a, win, in[i]);
+                }
+                assertEquals(0, out[0].sub(out[1]).abs().max().item(), "forward " + java.util.Arrays.toString(sh));
+                assertEquals(0, in[0].sub(in[1]).abs().max().item(), "input gradient " + java.util.Arrays.toString(sh));
+            }
+        } finally {
+            DirectConv.packPanelChannels = pack;
         }
     }
 
