@@ -4,9 +4,6 @@ import gradwerk.tensor.DType;
 import gradwerk.tensor.Tensor;
 import gradwerk.tensor.nn.GridPadding;
 import gradwerk.tensor.nn.Interpolation;
-import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.FloatVector;
-
 import java.util.Arrays;
 
 /**
@@ -57,7 +54,7 @@ final class GridContractions {
                         for (int t = 4 * i; t < 4 * i + 4; t++) {
                             if (tp.off[t] < 0) continue;
                             int tap = image + tp.off[t] * c;
-                            e += tp.wt[t] * (f32 ? dot(pf, row, xf, tap, c) : dot(pd, row, xd, tap, c));
+                            e += tp.wt[t] * (f32 ? Blas1.dot(pf, row, xf, tap, c) : Blas1.dot(pd, row, xd, tap, c));
                         }
                         if (f32) of[at + i] = (float) e;
                         else od[at + i] = e;
@@ -90,8 +87,8 @@ final class GridContractions {
                         for (int t = 4 * i; t < 4 * i + 4; t++) {
                             if (tp.off[t] < 0) continue;
                             int tap = image + tp.off[t] * c;
-                            if (f32) axpy((float) (weight * tp.wt[t]), xf, tap, accF, 0, c);
-                            else axpy(weight * tp.wt[t], xd, tap, accD, 0, c);
+                            if (f32) Blas1.axpy((float) (weight * tp.wt[t]), xf, tap, accF, 0, c);
+                            else Blas1.axpy(weight * tp.wt[t], xd, tap, accD, 0, c);
                         }
                     }
                 }
@@ -130,7 +127,7 @@ final class GridContractions {
                         for (int t = 4 * i; t < 4 * i + 4; t++) {
                             if (tp.off[t] < 0) continue;
                             int tap = image + tp.off[t] * c;
-                            double d = f32 ? dot(pf, row, xf, tap, c) : dot(pd, row, xd, tap, c);
+                            double d = f32 ? Blas1.dot(pf, row, xf, tap, c) : Blas1.dot(pd, row, xd, tap, c);
                             gx += tp.dwx[t] * d;
                             gy += tp.dwy[t] * d;
                         }
@@ -176,8 +173,8 @@ final class GridContractions {
                             for (int t = 4 * i; t < 4 * i + 4; t++) {
                                 if (tp.off[t] < 0) continue;
                                 int tap = image + tp.off[t] * c;
-                                if (f32) axpy((float) (weight * tp.wt[t]), pf, row, scratchF, tap, width);
-                                else axpy(weight * tp.wt[t], pd, row, scratchD, tap, width);
+                                if (f32) Blas1.axpy((float) (weight * tp.wt[t]), pf, row, scratchF, tap, width);
+                                else Blas1.axpy(weight * tp.wt[t], pd, row, scratchD, tap, width);
                             }
                         }
                     }
@@ -227,55 +224,5 @@ final class GridContractions {
             tp.compute(len, derivatives);
             return len;
         }
-    }
-
-    // ---------------------------------------------------------------- the two inner loops
-
-    /** Σ_i a[ao+i]·b[bo+i], i < len; lanes summed in order (deterministic). */
-    static float dot(float[] a, int ao, float[] b, int bo, int len) {
-        float sum = 0;
-        int i = 0;
-        if (!Simd.SCALAR && len >= Simd.F.length()) {
-            FloatVector acc = FloatVector.zero(Simd.F);
-            for (int bound = Simd.F.loopBound(len); i < bound; i += Simd.F.length())
-                acc = FloatVector.fromArray(Simd.F, a, ao + i).fma(FloatVector.fromArray(Simd.F, b, bo + i), acc);
-            sum = Simd.sumLanes(acc);
-        }
-        for (; i < len; i++) sum += a[ao + i] * b[bo + i];
-        return sum;
-    }
-
-    static double dot(double[] a, int ao, double[] b, int bo, int len) {
-        double sum = 0;
-        int i = 0;
-        if (!Simd.SCALAR && len >= Simd.D.length()) {
-            DoubleVector acc = DoubleVector.zero(Simd.D);
-            for (int bound = Simd.D.loopBound(len); i < bound; i += Simd.D.length())
-                acc = DoubleVector.fromArray(Simd.D, a, ao + i).fma(DoubleVector.fromArray(Simd.D, b, bo + i), acc);
-            sum = Simd.sumLanes(acc);
-        }
-        for (; i < len; i++) sum += a[ao + i] * b[bo + i];
-        return sum;
-    }
-
-    /** y[yo+i] += alpha·x[xo+i], i < len. */
-    static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int len) {
-        int i = 0;
-        if (!Simd.SCALAR) {
-            FloatVector a = FloatVector.broadcast(Simd.F, alpha);
-            for (int bound = Simd.F.loopBound(len); i < bound; i += Simd.F.length())
-                FloatVector.fromArray(Simd.F, x, xo + i).fma(a, FloatVector.fromArray(Simd.F, y, yo + i)).intoArray(y, yo + i);
-        }
-        for (; i < len; i++) y[yo + i] = Math.fma(alpha, x[xo + i], y[yo + i]); // fma: as the vector lanes round
-    }
-
-    static void axpy(double alpha, double[] x, int xo, double[] y, int yo, int len) {
-        int i = 0;
-        if (!Simd.SCALAR) {
-            DoubleVector a = DoubleVector.broadcast(Simd.D, alpha);
-            for (int bound = Simd.D.loopBound(len); i < bound; i += Simd.D.length())
-                DoubleVector.fromArray(Simd.D, x, xo + i).fma(a, DoubleVector.fromArray(Simd.D, y, yo + i)).intoArray(y, yo + i);
-        }
-        for (; i < len; i++) y[yo + i] = Math.fma(alpha, x[xo + i], y[yo + i]);
     }
 }
