@@ -4,6 +4,7 @@ import gradwerk.tensor.DType;
 import gradwerk.tensor.Tensor;
 import gradwerk.tensor.nn.GridPadding;
 import gradwerk.tensor.nn.Interpolation;
+
 import java.util.Arrays;
 
 /**
@@ -40,8 +41,10 @@ final class GridContractions {
         Geometry g = new Geometry(input, grid, padding, alignCorners);
         Tensor x = channelsLast(input), pt = channelsLast(p);
         boolean f32 = input.dtype() == DType.FLOAT32;
-        float[] pf = f32 ? CpuStorage.floats(pt) : null, xf = f32 ? CpuStorage.floats(x) : null, of = f32 ? CpuStorage.floats(out) : null;
-        double[] pd = f32 ? null : CpuStorage.doubles(pt), xd = f32 ? null : CpuStorage.doubles(x), od = f32 ? null : CpuStorage.doubles(out);
+        float[] pf = f32 ? CpuStorage.floats(pt) : null, xf = f32 ? CpuStorage.floats(x) : null;
+        float[] of = f32 ? CpuStorage.floats(out) : null;
+        double[] pd = f32 ? null : CpuStorage.doubles(pt), xd = f32 ? null : CpuStorage.doubles(x);
+        double[] od = f32 ? null : CpuStorage.doubles(out);
         int c = g.c;
         Parallel.forRange(g.n * g.q, g.grain(c), (r0, r1) -> {
             SamplingKernels.Taps tp = g.taps();
@@ -69,8 +72,10 @@ final class GridContractions {
         Geometry g = new Geometry(input, grid, padding, alignCorners);
         Tensor x = channelsLast(input), wc = w.contiguous();
         boolean f32 = input.dtype() == DType.FLOAT32;
-        float[] wf = f32 ? CpuStorage.floats(wc) : null, xf = f32 ? CpuStorage.floats(x) : null, of = f32 ? CpuStorage.floats(out) : null;
-        double[] wd = f32 ? null : CpuStorage.doubles(wc), xd = f32 ? null : CpuStorage.doubles(x), od = f32 ? null : CpuStorage.doubles(out);
+        float[] wf = f32 ? CpuStorage.floats(wc) : null, xf = f32 ? CpuStorage.floats(x) : null;
+        float[] of = f32 ? CpuStorage.floats(out) : null;
+        double[] wd = f32 ? null : CpuStorage.doubles(wc), xd = f32 ? null : CpuStorage.doubles(x);
+        double[] od = f32 ? null : CpuStorage.doubles(out);
         int c = g.c;
         Parallel.forRange(g.n * g.q, g.grain(c), (r0, r1) -> {
             SamplingKernels.Taps tp = g.taps();
