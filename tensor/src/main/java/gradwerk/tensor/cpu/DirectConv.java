@@ -207,13 +207,13 @@ final class DirectConv {
                             float b2 = first ? bz[m0 + 2] : 0f, b3 = first ? bz[m0 + 3] : 0f;
                             int mo = m0 * plane;
                             if (full && valid == MR) {
-                                if (packed) tileP(k1 - k0, panel, wp, wAt + k0 * MR, o, oa + mo, ob + mo, plane, acc,
+                                if (packed) tileP(k1 - k0, panel, 0, wp, wAt + k0 * MR, o, oa + mo, ob + mo, plane, acc,
                                         b0, b1, b2, b3);
                                 else tileT(k0, k1, offs, wp, wAt, buf, ina, inb, o, oa + mo, ob + mo, plane, acc,
                                         b0, b1, b2, b3);
                                 continue;
                             }
-                            if (packed) tileP(k1 - k0, panel, wp, wAt + k0 * MR, scratch, 0, L, 2 * L, false, b0, b1, b2, b3);
+                            if (packed) tileP(k1 - k0, panel, 0, wp, wAt + k0 * MR, scratch, 0, L, 2 * L, false, b0, b1, b2, b3);
                             else tileT(k0, k1, offs, wp, wAt, buf, ina, inb, scratch, 0, L, 2 * L, false, b0, b1, b2, b3);
                             for (int v = 0; v < (q + 1 < slots ? 2 : 1); v++) {
                                 int at = (v == 0 ? oa : ob) + mo, len = Math.min(L, ow - (v == 0 ? xa : xb));
@@ -325,13 +325,13 @@ final class DirectConv {
         }
     }
 
-    /** {@link #tileT} over a packed panel: for k < kn, the input vectors are panel[k·2L] and panel[k·2L + L]. */
-    static void tileP(int kn, float[] panel, float[] wp, int wAt, float[] dst, int da, int db, int ldd, boolean add,
+    /** {@link #tileT} over a packed panel: for k < kn, the input vectors are panel[pAt + k·2L] and panel[pAt + k·2L + L]. */
+    static void tileP(int kn, float[] panel, int pAt, float[] wp, int wAt, float[] dst, int da, int db, int ldd, boolean add,
                       float i0, float i1, float i2, float i3) {
         FloatVector a0 = FloatVector.broadcast(F, i0), b0 = a0, a1 = FloatVector.broadcast(F, i1), b1 = a1;
         FloatVector a2 = FloatVector.broadcast(F, i2), b2 = a2, a3 = FloatVector.broadcast(F, i3), b3 = a3;
         for (int k = 0; k < kn; k++) {
-            int wq = wAt + k * MR, at = k * 2 * L;
+            int wq = wAt + k * MR, at = pAt + k * 2 * L;
             FloatVector va = FloatVector.fromArray(F, panel, at);
             FloatVector vb = FloatVector.fromArray(F, panel, at + L);
             FloatVector wv = FloatVector.broadcast(F, wp[wq]);

@@ -5,6 +5,7 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Winograd convolution F(4×4, 3×3) for float32, stride 1 (A. Lavin, S. Gray, "Fast Algorithms for Convolutional
@@ -46,21 +47,29 @@ final class Winograd {
      * more memory than the multiplications it saves cost; BENCHMARKS.md has the table). Not final so that tests can
      * compare both paths.
      */
-    static boolean enabled = !Simd.SCALAR && "true".equals(System.getProperty("gradwerk.conv.winograd"));
+    static boolean enabled = !Simd.SCALAR && !"false".equals(System.getProperty("gradwerk.conv.winograd"));
     /**
      * Fewest input channels (the GEMMs' depth: for the input gradient, the layer's output channels) for which
      * Winograd is used (property {@code gradwerk.conv.winogradMinChannels}): with fewer, the transforms cost more
      * than the multiplications they save.
      */
-    static int minChannels = Integer.getInteger("gradwerk.conv.winogradMinChannels", 128);
+    static int minChannels = Integer.getInteger("gradwerk.conv.winogradMinChannels", 16);
     /** Output maps between these many pixels take Winograd (properties {@code gradwerk.conv.winogradMinArea/MaxArea}):
      *  on smaller maps there are too few tiles for efficient GEMMs, on larger ones the transforms are memory-bound. */
     static int minArea = Integer.getInteger("gradwerk.conv.winogradMinArea", 32 * 32);
-    static int maxArea = Integer.getInteger("gradwerk.conv.winogradMaxArea", 128 * 128);
+    static int maxArea = Integer.getInteger("gradwerk.conv.winogradMaxArea", Integer.MAX_VALUE);
 
-    /** Most floats in each of the two per-call buffers (transformed input, products) before the images of a batch
-     *  are split into chunks (16 MB each; not final so that tests can force one image per chunk). */
-    static long bufferFloats = 4L << 20;
+    /** Output channels per register tile of the products ({@link DirectConv#MR}). */
+    private static final int MR = DirectConv.MR;
+    /**
+     * Budgets of a block (per thread, not final so that tests can force tiny blocks): most tiles, most floats of the
+     * products M (36 × output channels × tiles, accumulated over the K blocks: L2) and of the transformed input V
+     * of one K block (36 × input channels × tiles, read by every block of 4 output channels: L2).
+     */
+    static int maxBlockTiles = 64;
+    /** Floats between consecutive V[ξ] (and M[ξ]) beyond their size: one cache line. */
+    private static final int SKEW = 16;
+    static long productFloats = 64 << 10, inputFloats = 48 << 10;
 
     private static final FloatVector TWO = FloatVector.broadcast(F, 2f), FOUR = FloatVector.broadcast(F, 4f),
             FIVE = FloatVector.broadcast(F, 5f), EIGHT = FloatVector.broadcast(F, 8f);
@@ -82,71 +91,79 @@ final class Winograd {
      */
     static void forward(DirectConv.Images s, int padT, int padL, float[] w, int wOff, int wo, int wi, int wr, int ws,
                         int m, float[] bias, float[] out, int outOff, int oh, int ow, boolean add) {
-        int c = s.c(), th = Math.ceilDiv(oh, 4), tw = Math.ceilDiv(ow, 4), tiles = th * tw;
-        // The GEMMs' n is the tiles of several images side by side (more tiles, better GEMMs), as many images as
-        // keep the transformed input and the products within bufferFloats each.
-        int chunk = (int) Math.max(1, Math.min(s.n(), bufferFloats / (36L * Math.max(c, m) * tiles)));
-        int ps = tw + 2 + L;                      // phase-plane row stride: tile index t and t + 1, and slack
-        int rows = 4 * th + 2;                    // padded input rows that the tiles read
-        Workspace call = Workspace.get();
-        float[] u = transformWeights(w, wOff, wo, wi, wr, ws, m, c, call.u = atLeast(call.u, 36 * m * c));
-        int threads = Parallel.threads();
-        for (int n0 = 0; n0 < s.n(); n0 += chunk) {
-            int first = n0, images = Math.min(chunk, s.n() - n0), cols = images * tiles;
-            int ld = cols + L;                    // row stride of V and M: vector writes may run L past a row
-            float[] v = call.v = atLeast(call.v, 36 * c * ld), prod = call.m = atLeast(call.m, 36 * m * ld);
-            // One item per channel, its images in order: a tile row's vector writes may run up to L-1 tiles past
-            // its end, into the next tile row or the next image of the same channel (written after it) or the slack.
-            Parallel.forRange(c, 1, (c0, c1) -> {
-                Workspace own = Workspace.get();
-                float[] planes = own.planes = atLeast(own.planes, 4 * rows * ps);
-                float[] line = own.line = atLeast(own.line, 4 * roundUp(tw + 2, L));
-                float[] rt = own.rows = atLeast(own.rows, 24 * ps + L);
-                for (int ch = c0; ch < c1; ch++)
-                    for (int n = 0; n < images; n++)
-                        transformInput(s, first + n, ch, padT, padL, rows, th, tw, ps, planes, line, rt, v,
-                                ch * ld + n * tiles, c * ld);
-            });
-            Gemm.forEachClaimed(36, threads, xi ->
-                    Gemm.sgemm(m, cols, c, u, xi * m * c, c, 1, v, xi * c * ld, ld, 1, prod, xi * m * ld, ld, false,
-                            false));
-            Parallel.forRange(images * m, 1, (k0, k1) -> {
-                Workspace own = Workspace.get();
-                float[] st = own.rows = atLeast(own.rows, 40 * (tw + L) + L);
-                for (int k = k0; k < k1; k++) {
-                    int n = k / m, o = k % m;
-                    transformOutput(prod, o * ld + n * tiles, m * ld, th, tw, tw + L, st, out,
-                            outOff + ((first + n) * m + o) * oh * ow, oh, ow, bias == null ? 0f : bias[o], add);
+        int c = s.c(), th = Math.ceilDiv(oh, 4), tw = Math.ceilDiv(ow, 4), mb = Math.ceilDiv(m, MR), m4 = mb * MR;
+        int twp = roundUp(tw, L);                 // tiles per row in a block: whole vectors (the last lanes unused)
+        // A block is g whole tile rows of one image; as many as keep the products (36 × m4 × tiles) within budget.
+        int target = Math.max(2 * L, Math.min(maxBlockTiles, (int) (productFloats / (36L * m4))));
+        int g = Math.max(1, Math.min(th, target / twp)), ntp = roundUp(g * twp, 2 * L);
+        int cb = (int) Math.max(1, Math.min(c, inputFloats / (36L * ntp))); // input channels per K block
+        // V[ξ] and M[ξ] lie one cache line more than their size apart: at a multiple of 4 KB, the 36 positions of
+        // a tile would share one L1 set (the transforms write and read all 36 together)
+        int mXi = m4 * ntp + SKEW;
+        int groups = Math.ceilDiv(th, g), tasks = s.n() * groups;
+        int ps = tw + 2 + L, rows = 4 * g + 2;    // phase-plane row stride; padded input rows of a block
+        float[] u = transformWeights(w, wOff, wo, wi, wr, ws, m, c);
+        var next = new AtomicInteger();
+        Parallel.forRange(Math.min(tasks, Parallel.threads()), 1, (w0, w1) -> {
+            Workspace own = Workspace.get();
+            float[] v = own.v = atLeast(own.v, 36 * (cb * ntp + SKEW)), prod = own.m = atLeast(own.m, 36 * mXi);
+            float[] planes = own.planes = atLeast(own.planes, 4 * rows * ps);
+            float[] line = own.line = atLeast(own.line, 4 * roundUp(tw + 2, L));
+            float[] rt = own.rows = atLeast(own.rows, Math.max(24 * ps + L, 40 * (tw + L) + L));
+            for (int t; (t = next.getAndIncrement()) < tasks; ) {
+                int n = t / groups, ty0 = t % groups * g, gr = Math.min(g, th - ty0);
+                for (int c0 = 0; c0 < c; c0 += cb) {
+                    int cn = Math.min(cb, c - c0), vXi = cn * ntp + SKEW;
+                    if (gr * twp < ntp) Arrays.fill(v, 0, 36 * vXi, 0f); // lanes past the block's tiles
+                    for (int ch = 0; ch < cn; ch++)
+                        transformInput(s, n, c0 + ch, padT, padL, ty0, gr, tw, twp, ps, planes, line, rt, v, ch, cn,
+                                vXi);
+                    // M[ξ][o][tile] (+)= Σ_ch U[ξ][o][ch] · V[ξ][ch][tile]: the GEMM micro-kernel over panels of 2L
+                    // tiles, which the input transform wrote in the packed layout it reads
+                    for (int xi = 0; xi < 36; xi++)
+                        for (int ob = 0; ob < mb; ob++) {
+                            int wAt = ((xi * mb + ob) * c + c0) * MR, mAt = xi * mXi + ob * MR * ntp;
+                            for (int p = 0; p < ntp; p += 2 * L)
+                                DirectConv.tileP(cn, v, xi * vXi + p * cn, u, wAt, prod, mAt + p, mAt + p + L,
+                                        ntp, c0 > 0, 0f, 0f, 0f, 0f);
+                        }
                 }
-            });
-        }
+                for (int o = 0; o < m; o++)
+                    transformOutput(prod, o * ntp, mXi, gr, tw, twp, tw + L, rt, out,
+                            outOff + (n * m + o) * oh * ow + 4 * ty0 * ow, oh - 4 * ty0, ow,
+                            bias == null ? 0f : bias[o], add);
+            }
+        });
     }
 
     // ================================================================ weights: U[ξ][o][i] = (G g Gᵀ)[ξ]
 
     /**
-     * U[ξ][o][i] = (G g Gᵀ)[ξ] for every 3×3 kernel g(o, i): G·x for a 3-vector x is
+     * U[ξ][o][i] = (G g Gᵀ)[ξ] for every 3×3 kernel g(o, i), packed for {@link DirectConv#tileP} as
+     * u[((ξ·mb + o/4)·c + i)·4 + o%4] (zeros for o past m). G·x for a 3-vector x is
      * (x0/4, -(x0+x1+x2)/6, -(x0-x1+x2)/6, x0/24 + x1/12 + x2/6, x0/24 - x1/12 + x2/6, x2), applied to the columns
      * of g and then to the rows of the result.
      */
-    static float[] transformWeights(float[] w, int off, int wo, int wi, int wr, int ws, int m, int c, float[] u) {
-        float[] gg = new float[18], g = new float[9], row = new float[6];
-        int xi = m * c;
-        for (int o = 0; o < m; o++)
-            for (int i = 0; i < c; i++) {
-                int base = off + o * wo + i * wi;
-                for (int r = 0; r < 3; r++)
-                    for (int col = 0; col < 3; col++) g[r * 3 + col] = w[base + r * wr + col * ws];
-                for (int col = 0; col < 3; col++) {            // G g: column col of g -> column col of gg (6 x 3)
-                    gTimes(g[col], g[3 + col], g[6 + col], row);
-                    for (int r = 0; r < 6; r++) gg[r * 3 + col] = row[r];
+    static float[] transformWeights(float[] w, int off, int wo, int wi, int wr, int ws, int m, int c) {
+        int mb = Math.ceilDiv(m, MR);
+        float[] u = new float[36 * mb * c * MR];
+        Parallel.forRange(m, Math.max(1, 4096 / c), (o0, o1) -> {
+            float[] gg = new float[18], g = new float[9], row = new float[6];
+            for (int o = o0; o < o1; o++)
+                for (int i = 0; i < c; i++) {
+                    int base = off + o * wo + i * wi;
+                    for (int r = 0; r < 3; r++)
+                        for (int col = 0; col < 3; col++) g[r * 3 + col] = w[base + r * wr + col * ws];
+                    for (int col = 0; col < 3; col++) {        // G g: column col of g -> column col of gg (6 x 3)
+                        gTimes(g[col], g[3 + col], g[6 + col], row);
+                        for (int r = 0; r < 6; r++) gg[r * 3 + col] = row[r];
+                    }
+                    for (int r = 0; r < 6; r++) {              // (G g) Gᵀ: row r of gg -> row r of U (6 x 6)
+                        gTimes(gg[r * 3], gg[r * 3 + 1], gg[r * 3 + 2], row);
+                        for (int q = 0; q < 6; q++) u[(((r * 6 + q) * mb + o / MR) * c + i) * MR + o % MR] = row[q];
+                    }
                 }
-                int at = o * c + i;
-                for (int r = 0; r < 6; r++) {                  // (G g) Gᵀ: row r of gg -> row r of U (6 x 6)
-                    gTimes(gg[r * 3], gg[r * 3 + 1], gg[r * 3 + 2], row);
-                    for (int q = 0; q < 6; q++) u[(r * 6 + q) * xi + at] = row[q];
-                }
-            }
+        });
         return u;
     }
 
@@ -163,18 +180,21 @@ final class Winograd {
     // ================================================================ input: V[ξ][ch][t] = (Bᵀ d B)[ξ]
 
     /**
-     * Channel ch of image n into v[vAt + (i·6 + j)·xiStride + ty·tw + tx]. First the padded rows [0, rows) are split into the
-     * four column-phase planes (planes[p][y][q / 4] = padded column q with q mod 4 = p), then per tile row the
-     * 6-point transform runs down the rows (6 rows → 6, per plane) and then across the columns (6 phase runs → 6).
+     * Channel ch of image n, tile rows [ty0, ty0 + gr), into the block's V in the packed layout of
+     * {@link DirectConv#tileP}: tile k = g·twp + tx of the block (g = tile row in the block) and position ξ go to
+     * {@code v[ξ·xiStride + (k / 2L)·cn·2L + chL·2L + k % 2L]}. First the padded rows of the block are split into the
+     * four column-phase planes (planes[p][y][q / 4] = padded column q with q mod 4 = p), then per tile row the 6-point
+     * transform runs down the rows (6 rows → 6, per plane) and then across the columns (6 phase runs → 6), L tiles
+     * at a time (twp is a multiple of L, so a vector never straddles two panels).
      */
-    private static void transformInput(DirectConv.Images s, int n, int ch, int padT, int padL, int rows, int th,
-                                       int tw, int ps, float[] planes, float[] line, float[] rt, float[] v, int vAt,
-                                       int xiStride) {
-        int plane = rows * ps, pw = tw + 2, used = roundUp(pw, L), width = 4 * used;
+    private static void transformInput(DirectConv.Images s, int n, int ch, int padT, int padL, int ty0, int gr,
+                                       int tw, int twp, int ps, float[] planes, float[] line, float[] rt, float[] v,
+                                       int chL, int cn, int xiStride) {
+        int rows = 4 * gr + 2, plane = rows * ps, pw = tw + 2, used = roundUp(pw, L), width = 4 * used;
         int src0 = s.off() + n * s.sn() + ch * s.sc();
         int qLo = Math.max(0, padL), qHi = Math.min(width, padL + s.w());   // padded columns that have a source
         for (int y = 0; y < rows; y++) {
-            int sy = y - padT, row = y * ps;
+            int sy = 4 * ty0 + y - padT, row = y * ps;
             if (sy < 0 || sy >= s.h() || qLo >= qHi) {
                 for (int p = 0; p < 4; p++) Arrays.fill(planes, p * plane + row, p * plane + row + used, 0f);
                 continue;
@@ -188,33 +208,24 @@ final class Winograd {
             for (int q = 0; q < width; q += 4 * L)
                 unzip4(line, q, planes, row + q / 4, plane);
         }
-        for (int ty = 0; ty < th; ty++) {
-            int top = 4 * ty * ps;
+        for (int g = 0; g < gr; g++) {
+            int top = 4 * g * ps;
             for (int p = 0; p < 4; p++)                          // down the rows: rt[p][i][t]
                 for (int t = 0; t < pw; t += L)
                     bt(planes, p * plane + top + t, ps, rt, (p * 6) * ps + t, ps);
-            int at = vAt + ty * tw;
-            for (int i = 0; i < 6; i++) {                        // across the columns: v[i*6 + j][ch][tile]
+            for (int i = 0; i < 6; i++) {                        // across the columns: v[i*6 + j][panel][chL][lane]
                 int r = i * ps;
-                for (int t = 0; t < tw; t += L)
-                    btColumns(rt, r, ps, t, v, (i * 6) * xiStride + at + t, xiStride);
+                for (int t = 0; t < tw; t += L) {
+                    int k = g * twp + t, at = k / (2 * L) * cn * 2 * L + chL * 2 * L + k % (2 * L);
+                    btColumns(rt, r, ps, t, v, (i * 6) * xiStride + at, xiStride);
+                }
             }
         }
     }
 
-    /**
-     * Bᵀ applied to the six vectors x[at + k·stride] (k = 0..5), written to y[to + k·step]:
-     * <pre>
-     *  y0 = 4x0 - 5x2 + x4          y3 = (x4 - x2) + 2(x3 - x1)
-     *  y1 = (x4 - 4x2) + (x3 - 4x1)  y4 = (x4 - x2) - 2(x3 - x1)
-     *  y2 = (x4 - 4x2) - (x3 - 4x1)  y5 = 4x1 - 5x3 + x5
-     * </pre>
-     */
+    /** Bᵀ applied to the six vectors x[at + k·stride] (k = 0..5), written to y[to + k·step]; see {@link #bt6}. */
     private static void bt(float[] x, int at, int stride, float[] y, int to, int step) {
-        FloatVector x0 = FloatVector.fromArray(F, x, at), x1 = FloatVector.fromArray(F, x, at + stride);
-        FloatVector x2 = FloatVector.fromArray(F, x, at + 2 * stride), x3 = FloatVector.fromArray(F, x, at + 3 * stride);
-        FloatVector x4 = FloatVector.fromArray(F, x, at + 4 * stride), x5 = FloatVector.fromArray(F, x, at + 5 * stride);
-        store6(x0, x1, x2, x3, x4, x5, y, to, step);
+        bt6(x, at, at + stride, at + 2 * stride, at + 3 * stride, at + 4 * stride, at + 5 * stride, y, to, step);
     }
 
     /**
@@ -222,15 +233,25 @@ final class Winograd {
      * 0, 1 at t + 1 of rt (rows p·6 + i).
      */
     private static void btColumns(float[] rt, int r, int ps, int t, float[] y, int to, int step) {
-        int row = 6 * ps;
-        FloatVector x0 = FloatVector.fromArray(F, rt, r + t), x1 = FloatVector.fromArray(F, rt, row + r + t);
-        FloatVector x2 = FloatVector.fromArray(F, rt, 2 * row + r + t), x3 = FloatVector.fromArray(F, rt, 3 * row + r + t);
-        FloatVector x4 = FloatVector.fromArray(F, rt, r + t + 1), x5 = FloatVector.fromArray(F, rt, row + r + t + 1);
-        store6(x0, x1, x2, x3, x4, x5, y, to, step);
+        int row = 6 * ps, at = r + t;
+        bt6(rt, at, row + at, 2 * row + at, 3 * row + at, at + 1, row + at + 1, y, to, step);
     }
 
-    private static void store6(FloatVector x0, FloatVector x1, FloatVector x2, FloatVector x3, FloatVector x4,
-                               FloatVector x5, float[] y, int to, int step) {
+    /**
+     * Bᵀ applied to the six vectors x[a0], ..., x[a5], written to y[to + k·step]:
+     * <pre>
+     *  y0 = 4x0 - 5x2 + x4          y3 = (x4 - x2) + 2(x3 - x1)
+     *  y1 = (x4 - 4x2) + (x3 - 4x1)  y4 = (x4 - x2) - 2(x3 - x1)
+     *  y2 = (x4 - 4x2) - (x3 - 4x1)  y5 = 4x1 - 5x3 + x5
+     * </pre>
+     * Vectors never cross a method boundary here or in the other transform helpers (only arrays and offsets do):
+     * where C2 declines to inline a callee in a large compilation unit, a vector argument would be boxed, an object
+     * allocated per call (measured: 5× slower transforms).
+     */
+    private static void bt6(float[] x, int a0, int a1, int a2, int a3, int a4, int a5, float[] y, int to, int step) {
+        FloatVector x0 = FloatVector.fromArray(F, x, a0), x1 = FloatVector.fromArray(F, x, a1);
+        FloatVector x2 = FloatVector.fromArray(F, x, a2), x3 = FloatVector.fromArray(F, x, a3);
+        FloatVector x4 = FloatVector.fromArray(F, x, a4), x5 = FloatVector.fromArray(F, x, a5);
         x0.mul(FOUR).sub(x2.mul(FIVE)).add(x4).intoArray(y, to);
         FloatVector a = x4.sub(x2.mul(FOUR)), b = x3.sub(x1.mul(FOUR));
         a.add(b).intoArray(y, to + step);
@@ -244,15 +265,14 @@ final class Winograd {
     // ================================================================ output: Aᵀ M A
 
     /**
-     * One output channel of one image (its tiles start at prod[mAt]): for each tile row, Aᵀ down the 6 rows of M (→ 4 rows, into st[r][j]), then across the 6
+     * One output channel of one block of tile rows (its tiles start at prod[mAt], twp per tile row): for each tile row, Aᵀ down the 6 rows of M (→ 4 rows, into st[r][j]), then across the 6
      * columns (→ 4 columns, into st[24 + r·4 + q]), then the 16 values of each tile to the output, skipping what
      * lies past oh × ow.
      */
-    private static void transformOutput(float[] prod, int mAt, int xi, int th, int tw, int ss, float[] st,
+    private static void transformOutput(float[] prod, int mAt, int xi, int th, int tw, int twp, int ss, float[] st,
                                         float[] out, int outAt, int oh, int ow, float bias, boolean add) {
-        FloatVector biasV = FloatVector.broadcast(F, bias);
         for (int ty = 0; ty < th; ty++) {                       // xi: the distance between M[ξ] and M[ξ+1]
-            int at = mAt + ty * tw;
+            int at = mAt + ty * twp;
             for (int t = 0; t < tw; t += L) {
                 for (int j = 0; j < 6; j++)                      // rows: st[r*6 + j] = (Aᵀ M)[r][j]
                     at4(prod, at + j * xi + t, 6 * xi, st, j * ss + t, 6 * ss);
@@ -264,9 +284,7 @@ final class Winograd {
                 if (y >= oh) break;
                 int row = outAt + y * ow, from = (24 + r * 4) * ss, t = 0;
                 for (; 4 * (t + L) <= ow; t += L)                // 4L whole output columns: interleave the phases
-                    zip4(FloatVector.fromArray(F, st, from + t), FloatVector.fromArray(F, st, from + ss + t),
-                            FloatVector.fromArray(F, st, from + 2 * ss + t), FloatVector.fromArray(F, st, from + 3 * ss + t),
-                            out, row + 4 * t, biasV, add);
+                    zip4(st, from + t, ss, out, row + 4 * t, bias, add);
                 for (int q = 0; q < 4; q++)                      // the rest, one value at a time
                     for (int tt = t, x = 4 * t + q; tt < tw && x < ow; tt++, x += 4)
                         out[row + x] = (add ? out[row + x] : 0f) + bias + st[from + q * ss + tt];
@@ -344,23 +362,26 @@ final class Winograd {
     }
 
     /**
-     * The inverse: phases y0..y3 (lane i = tile i) → out[at + 4i + q] = y_q[i] for 4L consecutive columns, plus
-     * bias, added to what is there with add.
+     * The inverse: the phases st[from + q·ss + i] (q = 0..3, lane i = tile i) → out[at + 4i + q], for 4L consecutive
+     * columns, plus bias, added to what is there with add.
      */
-    private static void zip4(FloatVector y0, FloatVector y1, FloatVector y2, FloatVector y3, float[] out, int at,
-                             FloatVector bias, boolean add) {
+    private static void zip4(float[] st, int from, int ss, float[] out, int at, float bias, boolean add) {
+        FloatVector y0 = FloatVector.fromArray(F, st, from), y1 = FloatVector.fromArray(F, st, from + ss);
+        FloatVector y2 = FloatVector.fromArray(F, st, from + 2 * ss), y3 = FloatVector.fromArray(F, st, from + 3 * ss);
         FloatVector a = y0.rearrange(ZIP_LO, y2), b = y1.rearrange(ZIP_LO, y3);
         FloatVector c = y0.rearrange(ZIP_HI, y2), d = y1.rearrange(ZIP_HI, y3);
-        put(a.rearrange(ZIP_LO, b), out, at, bias, add);
-        put(a.rearrange(ZIP_HI, b), out, at + L, bias, add);
-        put(c.rearrange(ZIP_LO, d), out, at + 2 * L, bias, add);
-        put(c.rearrange(ZIP_HI, d), out, at + 3 * L, bias, add);
-    }
-
-    private static void put(FloatVector v, float[] out, int at, FloatVector bias, boolean add) {
-        v = v.add(bias);
-        if (add) v = v.add(FloatVector.fromArray(F, out, at));
-        v.intoArray(out, at);
+        FloatVector r0 = a.rearrange(ZIP_LO, b).add(bias), r1 = a.rearrange(ZIP_HI, b).add(bias);
+        FloatVector r2 = c.rearrange(ZIP_LO, d).add(bias), r3 = c.rearrange(ZIP_HI, d).add(bias);
+        if (add) {
+            r0 = r0.add(FloatVector.fromArray(F, out, at));
+            r1 = r1.add(FloatVector.fromArray(F, out, at + L));
+            r2 = r2.add(FloatVector.fromArray(F, out, at + 2 * L));
+            r3 = r3.add(FloatVector.fromArray(F, out, at + 3 * L));
+        }
+        r0.intoArray(out, at);
+        r1.intoArray(out, at + L);
+        r2.intoArray(out, at + 2 * L);
+        r3.intoArray(out, at + 3 * L);
     }
 
     private static int roundUp(int x, int unit) {

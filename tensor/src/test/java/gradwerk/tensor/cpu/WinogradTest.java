@@ -33,16 +33,21 @@ class WinogradTest {
         withWinograd(1, () -> DirectConvTest.run(s, DType.FLOAT32, s.win(), 1, seed));
     }
 
-    /** With a tiny buffer budget every image is its own chunk (GEMMs over one image's tiles). */
+    /** With tiny budgets every block is one tile row and every K block one input channel (products accumulated). */
     @Test
-    void imagesInChunksMatchTheReference() {
-        long budget = Winograd.bufferFloats;
-        Winograd.bufferFloats = 1;
+    void tinyBlocksMatchTheReference() {
+        int tiles = Winograd.maxBlockTiles;
+        long products = Winograd.productFloats, inputs = Winograd.inputFloats;
+        Winograd.maxBlockTiles = 1;
+        Winograd.productFloats = 1;
+        Winograd.inputFloats = 1;
         try {
             var s = new DirectConvTest.Case(3, 20, 12, 13, 18, 3, 3, 1, 1, true, 1, 2, false);
             withWinograd(16, () -> DirectConvTest.run(s, DType.FLOAT32, s.win(), 1, 99));
         } finally {
-            Winograd.bufferFloats = budget;
+            Winograd.maxBlockTiles = tiles;
+            Winograd.productFloats = products;
+            Winograd.inputFloats = inputs;
         }
     }
 
@@ -101,13 +106,14 @@ class WinogradTest {
         Winograd.enabled = true;                       // the default thresholds, whatever -Dgradwerk.conv.winograd says
         try {
             assertTrue(Winograd.applies(128, 128, 3, 3, 32, 32), "U-Net level 3");
+            assertTrue(Winograd.applies(16, 16, 3, 3, 256, 256), "U-Net level 0");
             assertFalse(Winograd.applies(256, 256, 3, 3, 16, 16), "16x16: too few tiles");
-            assertFalse(Winograd.applies(64, 16, 3, 3, 256, 256), "256x256: transforms memory-bound");
+            assertFalse(Winograd.applies(1, 16, 3, 3, 256, 256), "one input channel: the transforms cost more");
         } finally {
             Winograd.enabled = enabled;
         }
-        assertEquals(!Simd.SCALAR && "true".equals(System.getProperty("gradwerk.conv.winograd")), Winograd.enabled,
-                "off unless -Dgradwerk.conv.winograd=true");
+        assertEquals(!Simd.SCALAR && !"false".equals(System.getProperty("gradwerk.conv.winograd")), Winograd.enabled,
+                "on unless -Dgradwerk.conv.winograd=false (and vector kernels exist)");
     }
 
     /** Runs body with Winograd on (where vector kernels exist), for any map size and minChannels input channels. */
