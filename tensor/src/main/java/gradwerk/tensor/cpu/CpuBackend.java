@@ -318,7 +318,8 @@ public class CpuBackend extends ScalarBackend {
 
     @Override
     public void convUnfoldWeightProduct(Tensor dy, Tensor x, Window2d w, Tensor gw) {
-        if (DirectConv.applies(gw, w, dy, x) && DirectConv.directWeight(dy, gw)) {
+        if (DirectConv.applies(gw, w, dy, x) && (DirectConv.directWeight(dy, gw)
+                || DirectConv.winogradWeight(dy, gw, w.kh(), w.kw()))) {
             DirectConv.unfoldWeightProduct(dy, x, w, gw);
             return;
         }

@@ -89,6 +89,11 @@ final class DirectConv {
         return gw.size(2) <= DIRECT_WEIGHT_K || (long) dy.size(2) * dy.size(3) >= DIRECT_WEIGHT_AREA;
     }
 
+    /** Whether the weight gradient of a kh × kw kernel takes {@link WinogradWeight} (which needs no im2col either). */
+    static boolean winogradWeight(Tensor dy, Tensor gw, int kh, int kw) {
+        return WinogradWeight.applies(gw.size(2) / (kh * kw), dy.size(1), kh, kw, dy.size(2), dy.size(3));
+    }
+
     /** Stride 1, dilation 1, one group, float32, vector kernels available, not a plain 1×1 (a GEMM as it is). */
     static boolean applies(Tensor a, Window2d w, Tensor... operands) {
         if (!ENABLED || a.size(0) != 1 || w.sh() != 1 || w.sw() != 1 || w.dh() != 1 || w.dw() != 1) return false;
@@ -143,6 +148,10 @@ final class DirectConv {
      * See {@link gradwerk.tensor.nn.ConvLowering#unfoldWeightProduct}.
      */
     static void unfoldWeightProduct(Tensor dy, Tensor x, Window2d w, Tensor gw) {
+        if (winogradWeight(dy, gw, w.kh(), w.kw())) {
+            WinogradWeight.weight(Images.of(dy), Images.of(x), w.ph(), w.pw(), gw);
+            return;
+        }
         DirectConvWeight.weight(Images.of(dy), Images.of(x), w.ph(), w.pw(), w.kh(), w.kw(), gw);
     }
 

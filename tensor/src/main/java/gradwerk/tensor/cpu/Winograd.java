@@ -68,7 +68,7 @@ final class Winograd {
      */
     static int maxBlockTiles = 64;
     /** Floats between consecutive V[ξ] (and M[ξ]) beyond their size: one cache line. */
-    private static final int SKEW = 16;
+    static final int SKEW = 16;
     static long productFloats = 64 << 10, inputFloats = 48 << 10;
 
     private static final FloatVector TWO = FloatVector.broadcast(F, 2f), FOUR = FloatVector.broadcast(F, 4f),
@@ -117,7 +117,7 @@ final class Winograd {
                     if (gr * twp < ntp) Arrays.fill(v, 0, 36 * vXi, 0f); // lanes past the block's tiles
                     for (int ch = 0; ch < cn; ch++)
                         transformInput(s, n, c0 + ch, padT, padL, ty0, gr, tw, twp, ps, planes, line, rt, v, ch, cn,
-                                vXi);
+                                vXi, 0);
                     // M[ξ][o][tile] (+)= Σ_ch U[ξ][o][ch] · V[ξ][ch][tile]: the GEMM micro-kernel over panels of 2L
                     // tiles, which the input transform wrote in the packed layout it reads
                     for (int xi = 0; xi < 36; xi++)
@@ -180,16 +180,17 @@ final class Winograd {
     // ================================================================ input: V[ξ][ch][t] = (Bᵀ d B)[ξ]
 
     /**
-     * Channel ch of image n, tile rows [ty0, ty0 + gr), into the block's V in the packed layout of
-     * {@link DirectConv#tileP}: tile k = g·twp + tx of the block (g = tile row in the block) and position ξ go to
-     * {@code v[ξ·xiStride + (k / 2L)·cn·2L + chL·2L + k % 2L]}. First the padded rows of the block are split into the
+     * Channel ch of image n, tile rows [ty0, ty0 + gr), into the block's V: tile k = g·twp + tx of the block (g =
+     * tile row in the block) and position ξ go to {@code v[ξ·xiStride + (k / 2L)·cn·2L + chL·2L + k % 2L]}, the
+     * packed layout of {@link DirectConv#tileP}, or with rowLen > 0 to {@code v[ξ·xiStride + chL·rowLen + k]}
+     * (rows of tiles, {@link WinogradWeight}). First the padded rows of the block are split into the
      * four column-phase planes (planes[p][y][q / 4] = padded column q with q mod 4 = p), then per tile row the 6-point
      * transform runs down the rows (6 rows → 6, per plane) and then across the columns (6 phase runs → 6), L tiles
      * at a time (twp is a multiple of L, so a vector never straddles two panels).
      */
-    private static void transformInput(DirectConv.Images s, int n, int ch, int padT, int padL, int ty0, int gr,
-                                       int tw, int twp, int ps, float[] planes, float[] line, float[] rt, float[] v,
-                                       int chL, int cn, int xiStride) {
+    static void transformInput(DirectConv.Images s, int n, int ch, int padT, int padL, int ty0, int gr,
+                               int tw, int twp, int ps, float[] planes, float[] line, float[] rt, float[] v,
+                               int chL, int cn, int xiStride, int rowLen) {
         int rows = 4 * gr + 2, plane = rows * ps, pw = tw + 2, used = roundUp(pw, L), width = 4 * used;
         int src0 = s.off() + n * s.sn() + ch * s.sc();
         int qLo = Math.max(0, padL), qHi = Math.min(width, padL + s.w());   // padded columns that have a source
@@ -216,7 +217,8 @@ final class Winograd {
             for (int i = 0; i < 6; i++) {                        // across the columns: v[i*6 + j][panel][chL][lane]
                 int r = i * ps;
                 for (int t = 0; t < tw; t += L) {
-                    int k = g * twp + t, at = k / (2 * L) * cn * 2 * L + chL * 2 * L + k % (2 * L);
+                    int k = g * twp + t;
+                    int at = rowLen > 0 ? chL * rowLen + k : k / (2 * L) * cn * 2 * L + chL * 2 * L + k % (2 * L);
                     btColumns(rt, r, ps, t, v, (i * 6) * xiStride + at, xiStride);
                 }
             }
@@ -350,7 +352,7 @@ final class Winograd {
      * x[at .. at+4L) → phase planes: y[p·plane + to + i] = x[at + 4i + p], i < L. Two rounds of even/odd splits:
      * (evens of the evens) = phase 0, (evens of the odds) = phase 1, (odds of the evens) = phase 2, ....
      */
-    private static void unzip4(float[] x, int at, float[] y, int to, int plane) {
+    static void unzip4(float[] x, int at, float[] y, int to, int plane) {
         FloatVector a = FloatVector.fromArray(F, x, at), b = FloatVector.fromArray(F, x, at + L);
         FloatVector c = FloatVector.fromArray(F, x, at + 2 * L), d = FloatVector.fromArray(F, x, at + 3 * L);
         FloatVector e1 = a.rearrange(EVENS, b), o1 = a.rearrange(ODDS, b);
@@ -365,7 +367,7 @@ final class Winograd {
      * The inverse: the phases st[from + q·ss + i] (q = 0..3, lane i = tile i) → out[at + 4i + q], for 4L consecutive
      * columns, plus bias, added to what is there with add.
      */
-    private static void zip4(float[] st, int from, int ss, float[] out, int at, float bias, boolean add) {
+    static void zip4(float[] st, int from, int ss, float[] out, int at, float bias, boolean add) {
         FloatVector y0 = FloatVector.fromArray(F, st, from), y1 = FloatVector.fromArray(F, st, from + ss);
         FloatVector y2 = FloatVector.fromArray(F, st, from + 2 * ss), y3 = FloatVector.fromArray(F, st, from + 3 * ss);
         FloatVector a = y0.rearrange(ZIP_LO, y2), b = y1.rearrange(ZIP_LO, y3);
@@ -384,7 +386,7 @@ final class Winograd {
         r3.intoArray(out, at + 3 * L);
     }
 
-    private static int roundUp(int x, int unit) {
+    static int roundUp(int x, int unit) {
         return Math.ceilDiv(x, unit) * unit;
     }
 }

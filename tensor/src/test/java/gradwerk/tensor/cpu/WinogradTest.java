@@ -33,14 +33,17 @@ class WinogradTest {
         withWinograd(1, () -> DirectConvTest.run(s, DType.FLOAT32, s.win(), 1, seed));
     }
 
-    /** With tiny budgets every block is one tile row and every K block one input channel (products accumulated). */
+    /** With tiny budgets every block is one tile row and every K block one input channel (products accumulated);
+     *  the weight gradient's blocks are one tile row too. */
     @Test
     void tinyBlocksMatchTheReference() {
         int tiles = Winograd.maxBlockTiles;
         long products = Winograd.productFloats, inputs = Winograd.inputFloats;
+        int weightTiles = WinogradWeight.maxBlockTiles;
         Winograd.maxBlockTiles = 1;
         Winograd.productFloats = 1;
         Winograd.inputFloats = 1;
+        WinogradWeight.maxBlockTiles = 1;
         try {
             var s = new DirectConvTest.Case(3, 20, 12, 13, 18, 3, 3, 1, 1, true, 1, 2, false);
             withWinograd(16, () -> DirectConvTest.run(s, DType.FLOAT32, s.win(), 1, 99));
@@ -48,6 +51,7 @@ class WinogradTest {
             Winograd.maxBlockTiles = tiles;
             Winograd.productFloats = products;
             Winograd.inputFloats = inputs;
+            WinogradWeight.maxBlockTiles = weightTiles;
         }
     }
 
@@ -89,6 +93,34 @@ class WinogradTest {
         assertTrue(maxDiff < 1e-4 * maxAbs, "Winograd differs from the direct kernel by " + maxDiff + " (max |y| " + maxAbs + ")");
     }
 
+    /** The weight gradient by Winograd ({@link WinogradWeight}) is taken, and agrees with the direct kernel's. */
+    @Test
+    void theWinogradWeightGradientIsTakenAndCloseToTheDirectOne() {
+        if (Simd.SCALAR) return; // neither path exists; appliesOnlyToThreeByThreeWithEnoughChannels checks that
+        var g = new Generator(6);
+        // 33 input channels (no multiple of 2L: padding channels), 18 output channels (no multiple of 4), 21 x 19
+        // maps (partial tiles, a partial last block of tile rows)
+        Tensor x = Tensor.randn(DType.FLOAT32, g, 3, 33, 21, 19), dy = Tensor.randn(DType.FLOAT32, g, 3, 18, 21, 19);
+        Window2d win = new Window2d(3, 3, 1, 1, 1, 1, 1, 1);
+        Tensor viaWinograd = Tensor.zeros(1, 18, 33 * 9), direct = Tensor.zeros(1, 18, 33 * 9);
+        withWinograd(16, () -> CpuBackend.INSTANCE.convUnfoldWeightProduct(dy, x, win, viaWinograd));
+        boolean before = Winograd.enabled;
+        Winograd.enabled = false;
+        try {
+            CpuBackend.INSTANCE.convUnfoldWeightProduct(dy, x, win, direct);
+        } finally {
+            Winograd.enabled = before;
+        }
+        double[] wv = viaWinograd.toDoubleArray(), dv = direct.toDoubleArray();
+        double maxAbs = 0, maxDiff = 0;
+        for (int i = 0; i < wv.length; i++) {
+            maxAbs = Math.max(maxAbs, Math.abs(dv[i]));
+            maxDiff = Math.max(maxDiff, Math.abs(wv[i] - dv[i]));
+        }
+        assertTrue(maxDiff > 0, "bit-identical to the direct kernel: the Winograd path was not taken");
+        assertTrue(maxDiff < 1e-4 * maxAbs, "Winograd differs from the direct kernel by " + maxDiff + " (max |gw| " + maxAbs + ")");
+    }
+
     @Test
     void appliesOnlyToThreeByThreeWithEnoughChannels() {
         if (Simd.SCALAR) {
@@ -118,19 +150,24 @@ class WinogradTest {
 
     /** Runs body with Winograd on (where vector kernels exist), for any map size and minChannels input channels. */
     static void withWinograd(int minChannels, Runnable body) {
-        boolean enabled = Winograd.enabled;
+        boolean enabled = Winograd.enabled, weight = WinogradWeight.enabled;
         int min = Winograd.minChannels, minArea = Winograd.minArea, maxArea = Winograd.maxArea;
+        int minWeight = WinogradWeight.minChannels, maxWeightArea = WinogradWeight.maxArea;
         Winograd.enabled = !Simd.SCALAR;
-        Winograd.minChannels = minChannels;
+        WinogradWeight.enabled = true;
+        Winograd.minChannels = WinogradWeight.minChannels = minChannels;
         Winograd.minArea = 0;
-        Winograd.maxArea = Integer.MAX_VALUE;
+        Winograd.maxArea = WinogradWeight.maxArea = Integer.MAX_VALUE;
         try {
             body.run();
         } finally {
             Winograd.enabled = enabled;
+            WinogradWeight.enabled = weight;
             Winograd.minChannels = min;
             Winograd.minArea = minArea;
             Winograd.maxArea = maxArea;
+            WinogradWeight.minChannels = minWeight;
+            WinogradWeight.maxArea = maxWeightArea;
         }
     }
 }

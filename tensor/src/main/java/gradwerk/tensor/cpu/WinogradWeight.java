@@ -1,0 +1,192 @@
+package gradwerk.tensor.cpu;
+
+import gradwerk.tensor.Tensor;
+import gradwerk.tensor.cpu.DirectConv.Images;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
+import static gradwerk.tensor.cpu.Winograd.SKEW;
+import static gradwerk.tensor.cpu.Winograd.roundUp;
+
+/**
+ * The weight gradient of a 3×3, stride-1 float32 convolution by Winograd F(4×4, 3×3): the derivative of
+ * {@link Winograd}'s forward formula with respect to the weights. The forward computes each 4×4 output tile as
+ * {@code Aᵀ [ Σ_c U[m,c] ⊙ V[c,t] ] A} with {@code U = G g Gᵀ}, {@code V = Bᵀ d B}, exactly, so its derivative is the
+ * convolution's weight gradient:
+ * <pre>
+ *   gw[m, c] = Gᵀ ( Σ_t  W[m,t] ⊙ V[c,t] ) G,   W[m,t] = A dY[m,t] Aᵀ  (6×6 from the 4×4 tile of dy)
+ * </pre>
+ * summed over every tile t of every image. For each of the 36 positions ξ the sum over tiles is a matrix product
+ * {@code dU[ξ] (m × c) = W[ξ] (m × tiles) · V[ξ]ᵀ (tiles × c)}, 36 multiplications per tile and channel pair
+ * instead of the direct method's 144.
+ *
+ * <p>The work is split like the forward's: blocks of whole tile rows of one image (about {@link #maxBlockTiles}
+ * tiles). Per block, W of all output channels is transformed and interleaved by 4 channels ({@code [ξ][m/4][t][4]},
+ * the weight layout of {@link DirectConv#tileP}); then per block of 2L input channels V is transformed and transposed
+ * to {@code [ξ][t][2L]} (tileP's panel layout), and tileP accumulates {@code dU[ξ][4 m][2L c]} with the tiles as its
+ * K loop. Each thread sums its blocks into its own dU; the threads' sums are added in a fixed order (static chunks),
+ * so the result does not depend on timing. Last, gw += Gᵀ dU G.
+ */
+final class WinogradWeight {
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final int L = Simd.SCALAR ? 1 : F.length();
+    private static final int MR = DirectConv.MR, NB = 2 * L;
+    /** Tiles per block (whole tile rows; not final: tests force one tile row). */
+    static int maxBlockTiles = 64;
+    /**
+     * Where this path is taken (properties {@code gradwerk.conv.winogradWeight}, {@code ...WeightMinChannels},
+     * {@code ...WeightMaxArea}; not final: tests): at least minChannels input and output channels and 512 pairs of
+     * them, maps of {@link Winograd#minArea} pixels or more. Measured on the 2-core Zen 3 against
+     * {@link DirectConvWeight} (alternated 9 times in one JVM, 2 threads, batch 4, U-Net shapes): 1.1-2.0× from 16 → 32
+     * channels at 128² to 384 → 128 at 32²; 0.6× for 16 → 16 at 256² (the transforms of x and dy cost more than
+     * the multiplications save) and 0.3-0.7× at 16² (too few tiles, half the vector lanes empty).
+     */
+    static boolean enabled = !"false".equals(System.getProperty("gradwerk.conv.winogradWeight"));
+    static int minChannels = Integer.getInteger("gradwerk.conv.winogradWeightMinChannels", 16);
+    static int maxArea = Integer.getInteger("gradwerk.conv.winogradWeightMaxArea", Integer.MAX_VALUE);
+
+    private WinogradWeight() {}
+
+    /** 3×3, enough input and output channels, a map between {@link Winograd#minArea} and {@link #maxArea} pixels. */
+    static boolean applies(int c, int m, int kh, int kw, int oh, int ow) {
+        long area = (long) oh * ow;
+        return enabled && Winograd.enabled && kh == 3 && kw == 3 && c >= minChannels && m >= minChannels
+                && (long) c * m >= 32L * minChannels && oh >= 4 && ow >= 4 && area >= Winograd.minArea
+                && area <= maxArea;
+    }
+
+    /** gw[0, o, (ch·3 + i)·3 + j] += Σ_{n,y,x} dy[n, o, y, x] · P[n, ch, y + i, x + j] (x padded by ph, pw). */
+    static void weight(Images dy, Images x, int ph, int pw, Tensor gw) {
+        int m = dy.c(), c = x.c(), oh = dy.h(), ow = dy.w();
+        int th = Math.ceilDiv(oh, 4), tw = Math.ceilDiv(ow, 4), twp = roundUp(tw, L);
+        int g = Math.max(1, Math.min(th, maxBlockTiles / twp)), bt = g * twp; // tile rows, tiles per block
+        int groups = Math.ceilDiv(th, g), tasks = dy.n() * groups;
+        int m4 = roundUp(m, MR), mb = m4 / MR, cq = roundUp(c, NB), duXi = m4 * cq;
+        int wXs = MR * bt + SKEW, vXs = NB * bt + SKEW;   // ξ strides of the transformed (not yet interleaved) blocks
+        float[][] sums = new float[tasks][];
+        Parallel.forRange(tasks, 1, (t0, t1) -> {
+            int ps = tw + 2 + L, rows = 4 * g + 2;
+            float[] planes = new float[Math.max(4 * rows * ps, 16 * twp)], line = new float[4 * roundUp(tw + 2, L)];
+            float[] rt = new float[Math.max(24 * ps + L, 24 * twp)];
+            float[] tw4 = new float[36 * wXs], tv = new float[36 * vXs];
+            float[] wp = new float[36 * m4 * bt], vp = new float[36 * bt * NB], du = new float[36 * duXi];
+            for (int t = t0; t < t1; t++) {
+                int n = t / groups, ty0 = t % groups * g, gr = Math.min(g, th - ty0), kn = gr * twp;
+                for (int b = 0; b < mb; b++) {          // W, 4 output channels at a time → wp[ξ][b][tile][4]
+                    for (int j = 0; j < MR; j++) {
+                        int o = b * MR + j;
+                        if (o < m) transformGradient(dy, n, o, ty0, gr, tw, twp, line, planes, rt, tw4, j * bt, wXs);
+                        else for (int xi = 0; xi < 36; xi++) Arrays.fill(tw4, xi * wXs + j * bt, xi * wXs + (j + 1) * bt, 0f);
+                    }
+                    for (int xi = 0; xi < 36; xi++)
+                        for (int k = 0; k < kn; k += L)
+                            Winograd.zip4(tw4, xi * wXs + k, bt, wp, ((xi * mb + b) * bt + k) * MR, 0f, false);
+                }
+                for (int c0 = 0; c0 < cq; c0 += NB) {   // V, 2L input channels at a time → vp[ξ][tile][2L]
+                    for (int j = 0; j < NB; j++) {
+                        if (c0 + j < c)
+                            Winograd.transformInput(x, n, c0 + j, ph, pw, ty0, gr, tw, twp, ps, planes, line, rt, tv, j,
+                                    NB, vXs, bt);
+                        else for (int xi = 0; xi < 36; xi++) Arrays.fill(tv, xi * vXs + j * bt, xi * vXs + (j + 1) * bt, 0f);
+                    }
+                    for (int xi = 0; xi < 36; xi++)
+                        for (int j = 0; j < NB; j++)
+                            for (int k = 0, from = xi * vXs + j * bt, to = xi * bt * NB + j; k < kn; k++)
+                                vp[to + k * NB] = tv[from + k];
+                    // dU[ξ][4 m][2L c] += Σ_tiles W · V: the forward's micro-kernel with the tiles as its K loop
+                    for (int xi = 0; xi < 36; xi++)
+                        for (int b = 0; b < mb; b++) {
+                            int da = xi * duXi + b * MR * cq + c0;
+                            DirectConv.tileP(kn, vp, xi * bt * NB, wp, (xi * mb + b) * bt * MR, du, da, da + L, cq,
+                                    true, 0f, 0f, 0f, 0f);
+                        }
+                }
+            }
+            sums[t0] = du;
+        });
+        float[] du = null;
+        for (float[] s : sums) {                        // the threads' sums, in chunk order
+            if (s == null) continue;
+            if (du == null) du = s;
+            else for (int i = 0; i < du.length; i++) du[i] += s[i];
+        }
+        if (du == null) return;
+        float[] dU = du, g0 = CpuStorage.floats(gw);   // gw += Gᵀ dU G, 6×6 → 3×3 for every (o, ch)
+        int gOff = gw.offset(), gs1 = gw.stride(1), gs2 = gw.stride(2);
+        Parallel.forRange(m, Math.max(1, 1024 / c), (o0, o1) -> {
+            float[] t = new float[18], r = new float[3];
+            for (int o = o0; o < o1; o++)
+                for (int ch = 0; ch < c; ch++) {
+                    int at = o * cq + ch;
+                    for (int q = 0; q < 6; q++) {       // Gᵀ down each column q: t[i][q]
+                        gtTimes(dU[q * duXi + at], dU[(6 + q) * duXi + at], dU[(12 + q) * duXi + at],
+                                dU[(18 + q) * duXi + at], dU[(24 + q) * duXi + at], dU[(30 + q) * duXi + at], r);
+                        for (int i = 0; i < 3; i++) t[i * 6 + q] = r[i];
+                    }
+                    int base = gOff + o * gs1 + ch * 9 * gs2;
+                    for (int i = 0; i < 3; i++) {       // then along each row: g[i][j]
+                        gtTimes(t[i * 6], t[i * 6 + 1], t[i * 6 + 2], t[i * 6 + 3], t[i * 6 + 4], t[i * 6 + 5], r);
+                        for (int j = 0; j < 3; j++) g0[base + (i * 3 + j) * gs2] += r[j];
+                    }
+                }
+        });
+    }
+
+    /** Gᵀ z for a 6-vector z (G as in {@link Winograd#transformWeights}): 3 values. */
+    private static void gtTimes(float z0, float z1, float z2, float z3, float z4, float z5, float[] y) {
+        float a = z1 + z2, b = z2 - z1, s = z3 + z4, d = z3 - z4;
+        y[0] = z0 / 4 - a / 6 + s / 24;
+        y[1] = b / 6 + d / 12;
+        y[2] = -a / 6 + s / 6 + z5;
+    }
+
+    /**
+     * w[ξ·xiStride + base + g·twp + tx] = (A dY Aᵀ)[ξ] for the 4×4 tiles (ty0 + g, tx) of dy[n, o] (zeros past the
+     * map), g < gr: the 4 → 6 transform along the columns (on the four column-phase planes of each dy row, tiles in
+     * the vector lanes), then along the rows. Tiles tx in [tw, twp) come out zero.
+     */
+    private static void transformGradient(Images s, int n, int o, int ty0, int gr, int tw, int twp, float[] line,
+                                          float[] planes, float[] rt, float[] w, int base, int xiStride) {
+        int plane = 4 * twp, width = 4 * twp, ow = Math.min(s.w(), width);
+        int src0 = s.off() + n * s.sn() + o * s.sc();
+        for (int g = 0; g < gr; g++) {
+            for (int r = 0; r < 4; r++) {               // four dy rows → phase planes[q][r][tx]
+                int y = 4 * (ty0 + g) + r;
+                if (y >= s.h()) {
+                    for (int q = 0; q < 4; q++) Arrays.fill(planes, q * plane + r * twp, q * plane + (r + 1) * twp, 0f);
+                    continue;
+                }
+                int src = src0 + y * s.sh();
+                if (s.sw() == 1) System.arraycopy(s.a(), src, line, 0, ow);
+                else for (int q = 0; q < ow; q++) line[q] = s.a()[src + q * s.sw()];
+                Arrays.fill(line, ow, width, 0f);
+                for (int q = 0; q < width; q += 4 * L) Winograd.unzip4(line, q, planes, r * twp + q / 4, plane);
+            }
+            for (int r = 0; r < 4; r++)                 // along the columns: rt[k][r][tx], k = 0..5
+                for (int t = 0; t < twp; t += L)
+                    a6(planes, r * twp + t, plane, rt, r * twp + t, 4 * twp);
+            for (int k = 0; k < 6; k++)                 // along the rows: w[l·6 + k]
+                for (int t = 0; t < twp; t += L)
+                    a6(rt, k * 4 * twp + t, twp, w, k * xiStride + base + g * twp + t, 6 * xiStride);
+        }
+    }
+
+    /**
+     * A applied to the four vectors x[at + r·stride] (r = 0..3), written to y[to + k·step] (k = 0..5):
+     * y0 = x0, y1 = x0 + x1 + x2 + x3, y2 = x0 - x1 + x2 - x3, y3 = x0 + 2x1 + 4x2 + 8x3, y4 = x0 - 2x1 + 4x2 - 8x3,
+     * y5 = x3 (A = (Aᵀ)ᵀ of {@link Winograd}'s output transform).
+     */
+    private static void a6(float[] x, int at, int stride, float[] y, int to, int step) {
+        FloatVector x0 = FloatVector.fromArray(F, x, at), x1 = FloatVector.fromArray(F, x, at + stride);
+        FloatVector x2 = FloatVector.fromArray(F, x, at + 2 * stride), x3 = FloatVector.fromArray(F, x, at + 3 * stride);
+        FloatVector e = x0.add(x2), od = x1.add(x3), e4 = x0.add(x2.mul(4f)), od2 = x1.mul(2f).add(x3.mul(8f));
+        x0.intoArray(y, to);
+        e.add(od).intoArray(y, to + step);
+        e.sub(od).intoArray(y, to + 2 * step);
+        e4.add(od2).intoArray(y, to + 3 * step);
+        e4.sub(od2).intoArray(y, to + 4 * step);
+        x3.intoArray(y, to + 5 * step);
+    }
+}
