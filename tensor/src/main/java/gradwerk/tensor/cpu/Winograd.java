@@ -10,8 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Winograd convolution F(4×4, 3×3) for float32, stride 1 (A. Lavin, S. Gray, "Fast Algorithms for Convolutional
  * Neural Networks", CVPR 2016): a 3×3 convolution computed with 36 multiplications per 4×4 block of output instead
- * of 144. Used by {@link DirectConv} for 3×3 forward convolutions and input gradients when switched on
- * ({@code -Dgradwerk.conv.winograd=true}; see {@link #enabled} for why it is off by default).
+ * of 144. Used by {@link DirectConv} for the forward convolution and the input gradient of 3×3 layers with at least
+ * {@link #minChannels} input channels on maps of at least {@link #minArea} pixels (the U-Net's layers from 32² up);
+ * {@link WinogradWeight} does the weight gradient. {@code -Dgradwerk.conv.winograd=false} switches both off.
  *
  * <h2>The algorithm</h2>
  * Cut the output into 4×4 tiles; tile t of input channel c reads a 6×6 patch d of the padded input. Then
@@ -20,16 +21,31 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </pre>
  * with the constant matrices Bᵀ (6×6), G (6×3) and Aᵀ (4×6) of the paper (interpolation points 0, ±1, ±2, ∞). The
  * sum over c is, for each of the 36 positions ξ of the 6×6 tile, a matrix product
- * {@code M[ξ] (m × tiles) = U[ξ] (m × c) · V[ξ] (c × tiles)}, done by {@link Gemm#sgemm}. So the convolution becomes
- * three steps: transform the input (per channel), 36 GEMMs with ¼ of the direct method's multiplications, transform
- * the output (per output channel).
+ * {@code M[ξ] (m × tiles) = U[ξ] (m × c) · V[ξ] (c × tiles)}. So the convolution becomes three steps: transform the
+ * input (per channel), 36 matrix products with ¼ of the direct method's multiplications, transform the output (per
+ * output channel).
+ *
+ * <h2>Blocks that stay in the caches</h2>
+ * Done one step at a time over a whole batch, the transformed input and the products are each 2.25× the size of
+ * the input, written to memory and read back (and packed again by a GEMM): the saved multiplications are then paid
+ * for in memory traffic. So {@link #forward} works on blocks of a few whole tile rows of one image (at most
+ * {@link #maxBlockTiles} tiles, as many as keep M within {@link #productFloats}), one block per task: transform the
+ * input of a block of channels, run the 36 products for it, and after the last channel block transform the block's
+ * output. The input transform writes V directly in the packed-panel layout of the direct convolution's micro-kernel
+ * ({@link DirectConv#tileP}: 2L tiles side by side per channel), and U is packed once per call in its weight
+ * layout, so the products are that micro-kernel with no packing step: 4 output channels × 2L tiles per register
+ * tile, input channels as the K loop.
  *
  * <h2>Making the transforms vector code</h2>
  * Tiles overlap (stride 4, width 6), so the columns of a tile row are not contiguous per tile. The input of a
  * channel is first split into four column-phase planes (padded column q goes to plane q mod 4 at index q / 4):
  * then column 4t + j of tile t is plane j mod 4 at index t + j / 4, so "the same column of every tile in the row"
- * is a contiguous run of one plane and the 6-point transforms vectorise over tiles. Rows need no such trick.
- * Each transform is written out with named vector locals ({@link #bt}, {@link #at}), which C2 keeps in registers.
+ * is a contiguous run of one plane and the 6-point transforms vectorise over tiles. Rows need no such trick. A
+ * tile row holds a whole number of vectors of tiles (twp, the last lanes unused when the width is no multiple of
+ * 4L), which is why 16² maps (4 tiles per row, half of an AVX2 vector) stay with the direct kernel. Each transform
+ * is written out with named vector locals ({@link #bt6}, {@link #at4}) and only arrays and offsets cross its method
+ * boundary: in a large compilation unit C2 may decline to inline a callee, and a vector passed to it would then be
+ * boxed (an allocation per call; measured: transforms 2× slower).
  *
  * <h2>Accuracy</h2>
  * The transforms scale values by up to ~100 and cancel them again, so float32 results differ from a direct sum by
@@ -42,10 +58,10 @@ final class Winograd {
     private static final int L = Simd.SCALAR ? 1 : F.length();
 
     /**
-     * Whether 3×3 convolutions may take this path: only with {@code -Dgradwerk.conv.winograd=true}, because on the
-     * 2-core Zen 3 it measured slower than {@link DirectConv}'s kernels at most U-Net shapes (its transforms move
-     * more memory than the multiplications it saves cost; BENCHMARKS.md has the table). Not final so that tests can
-     * compare both paths.
+     * Whether 3×3 convolutions may take this path (off with {@code -Dgradwerk.conv.winograd=false}; not final so
+     * that tests can compare both paths). Measured on the 2-core Zen 3 against {@link DirectConv}'s kernels (both
+     * alternated 11 times in one JVM, 2 threads, batch 4): forward 1.1-2.1× and input gradient 1.2-2.3× at every
+     * U-Net layer from 32² maps up; 0.5× at 16² (excluded by {@link #minArea}).
      */
     static boolean enabled = !Simd.SCALAR && !"false".equals(System.getProperty("gradwerk.conv.winograd"));
     /**
@@ -55,7 +71,7 @@ final class Winograd {
      */
     static int minChannels = Integer.getInteger("gradwerk.conv.winogradMinChannels", 16);
     /** Output maps between these many pixels take Winograd (properties {@code gradwerk.conv.winogradMinArea/MaxArea}):
-     *  on smaller maps there are too few tiles for efficient GEMMs, on larger ones the transforms are memory-bound. */
+     *  on smaller maps there are too few tiles per row to fill the vectors. */
     static int minArea = Integer.getInteger("gradwerk.conv.winogradMinArea", 32 * 32);
     static int maxArea = Integer.getInteger("gradwerk.conv.winogradMaxArea", Integer.MAX_VALUE);
 
