@@ -8,7 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.Arrays;
 
 import static gradwerk.tensor.cpu.Winograd.SKEW;
-import static gradwerk.tensor.cpu.Winograd.roundUp;
+import static gradwerk.tensor.cpu.Winograd.atLeast;
+import static gradwerk.tensor.cpu.WinogradTransforms.roundUp;
 
 /**
  * The weight gradient of a 3×3, stride-1 float32 convolution by Winograd F(4×4, 3×3): the derivative of
@@ -68,10 +69,13 @@ final class WinogradWeight {
         float[][] sums = new float[tasks][];
         Parallel.forRange(tasks, 1, (t0, t1) -> {
             int ps = tw + 2 + L, rows = 4 * g + 2;
-            float[] planes = new float[Math.max(4 * rows * ps, 16 * twp)], line = new float[4 * roundUp(tw + 2, L)];
-            float[] rt = new float[Math.max(24 * ps + L, 24 * twp)];
-            float[] tw4 = new float[36 * wXs], tv = new float[36 * vXs];
-            float[] wp = new float[36 * m4 * bt], vp = new float[36 * bt * NB], du = new float[36 * duXi];
+            Winograd.Workspace own = Winograd.Workspace.get();    // scratch; du outlives the task, so it is new
+            float[] planes = own.planes = atLeast(own.planes, Math.max(4 * rows * ps, 16 * twp));
+            float[] line = own.line = atLeast(own.line, 4 * roundUp(tw + 2, L));
+            float[] rt = own.rows = atLeast(own.rows, Math.max(24 * ps + L, 24 * twp));
+            float[] tw4 = own.w = atLeast(own.w, 36 * wXs), tv = own.v = atLeast(own.v, 36 * vXs);
+            float[] wp = own.m = atLeast(own.m, 36 * m4 * bt), vp = own.t = atLeast(own.t, 36 * bt * NB);
+            float[] du = new float[36 * duXi];
             for (int t = t0; t < t1; t++) {
                 int n = t / groups, ty0 = t % groups * g, gr = Math.min(g, th - ty0), kn = gr * twp;
                 for (int b = 0; b < mb; b++) {          // W, 4 output channels at a time → wp[ξ][b][tile][4]
@@ -82,12 +86,12 @@ final class WinogradWeight {
                     }
                     for (int xi = 0; xi < 36; xi++)
                         for (int k = 0; k < kn; k += L)
-                            Winograd.zip4(tw4, xi * wXs + k, bt, wp, ((xi * mb + b) * bt + k) * MR, 0f, false);
+                            WinogradTransforms.zip4(tw4, xi * wXs + k, bt, wp, ((xi * mb + b) * bt + k) * MR, 0f, false);
                 }
                 for (int c0 = 0; c0 < cq; c0 += NB) {   // V, 2L input channels at a time → vp[ξ][tile][2L]
                     for (int j = 0; j < NB; j++) {
                         if (c0 + j < c)
-                            Winograd.transformInput(x, n, c0 + j, ph, pw, ty0, gr, tw, twp, ps, planes, line, rt, tv, j,
+                            WinogradTransforms.transformInput(x, n, c0 + j, ph, pw, ty0, gr, tw, twp, ps, planes, line, rt, tv, j,
                                     NB, vXs, bt);
                         else for (int xi = 0; xi < 36; xi++) Arrays.fill(tv, xi * vXs + j * bt, xi * vXs + (j + 1) * bt, 0f);
                     }
@@ -162,7 +166,7 @@ final class WinogradWeight {
                 if (s.sw() == 1) System.arraycopy(s.a(), src, line, 0, ow);
                 else for (int q = 0; q < ow; q++) line[q] = s.a()[src + q * s.sw()];
                 Arrays.fill(line, ow, width, 0f);
-                for (int q = 0; q < width; q += 4 * L) Winograd.unzip4(line, q, planes, r * twp + q / 4, plane);
+                for (int q = 0; q < width; q += 4 * L) WinogradTransforms.unzip4(line, q, planes, r * twp + q / 4, plane);
             }
             for (int r = 0; r < 4; r++)                 // along the columns: rt[k][r][tx], k = 0..5
                 for (int t = 0; t < twp; t += L)
