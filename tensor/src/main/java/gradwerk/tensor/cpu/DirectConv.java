@@ -89,9 +89,13 @@ final class DirectConv {
         return gw.size(2) <= DIRECT_WEIGHT_K || (long) dy.size(2) * dy.size(3) >= DIRECT_WEIGHT_AREA;
     }
 
-    /** Whether the weight gradient of a kh × kw kernel takes {@link WinogradWeight} (which needs no im2col either). */
+    /**
+     * Whether the weight gradient of a kh × kw kernel takes {@link WinogradWeight} or, on small maps,
+     * {@link Winograd2x2#weight} (neither needs im2col).
+     */
     static boolean winogradWeight(Tensor dy, Tensor gw, int kh, int kw) {
-        return WinogradWeight.applies(gw.size(2) / (kh * kw), dy.size(1), kh, kw, dy.size(2), dy.size(3));
+        int c = gw.size(2) / (kh * kw), m = dy.size(1), oh = dy.size(2), ow = dy.size(3);
+        return WinogradWeight.applies(c, m, kh, kw, oh, ow) || Winograd2x2.appliesToWeight(c, m, kh, kw, oh, ow);
     }
 
     /** Stride 1, dilation 1, one group, float32, vector kernels available, not a plain 1×1 (a GEMM as it is). */
@@ -119,6 +123,12 @@ final class DirectConv {
                     out.size(2), out.size(3), false);
             return;
         }
+        if (Winograd2x2.applies(c, m, kh, kw, out.size(2), out.size(3))) {
+            Winograd2x2.forward(Images.of(src), w.ph(), w.pw(), CpuStorage.floats(a), a.offset(), a.stride(1),
+                    kh * kw * a.stride(2), kw * a.stride(2), a.stride(2), m, b, CpuStorage.floats(out), out.offset(),
+                    out.size(2), out.size(3), false);
+            return;
+        }
         float[] wp = packWeights(CpuStorage.floats(a), a.offset(), a.stride(1), kh * kw * a.stride(2),
                 kw * a.stride(2), a.stride(2), m, c, kh, kw);
         forward(Images.of(src), w.ph(), w.pw(), kh, kw, wp, m, b, out, false);
@@ -138,6 +148,12 @@ final class DirectConv {
                     out.offset(), out.size(2), out.size(3), true);
             return;
         }
+        if (Winograd2x2.applies(m, c, kh, kw, out.size(2), out.size(3))) {
+            Winograd2x2.forward(Images.of(src), kh - 1 - w.ph(), kw - 1 - w.pw(), CpuStorage.floats(a),
+                    a.offset() + (kh - 1) * si + (kw - 1) * sj, sc, sm, -si, -sj, c, null, CpuStorage.floats(out),
+                    out.offset(), out.size(2), out.size(3), true);
+            return;
+        }
         float[] wp = packWeights(CpuStorage.floats(a), a.offset() + (kh - 1) * si + (kw - 1) * sj, sc, sm, -si, -sj,
                 c, m, kh, kw);
         forward(Images.of(src), kh - 1 - w.ph(), kw - 1 - w.pw(), kh, kw, wp, c, null, out, true);
@@ -148,8 +164,13 @@ final class DirectConv {
      * See {@link gradwerk.tensor.nn.ConvLowering#unfoldWeightProduct}.
      */
     static void unfoldWeightProduct(Tensor dy, Tensor x, Window2d w, Tensor gw) {
-        if (winogradWeight(dy, gw, w.kh(), w.kw())) {
+        int c = gw.size(2) / (w.kh() * w.kw()), m = dy.size(1), oh = dy.size(2), ow = dy.size(3);
+        if (WinogradWeight.applies(c, m, w.kh(), w.kw(), oh, ow)) {
             WinogradWeight.weight(Images.of(dy), Images.of(x), w.ph(), w.pw(), gw);
+            return;
+        }
+        if (Winograd2x2.appliesToWeight(c, m, w.kh(), w.kw(), oh, ow)) {
+            Winograd2x2.weight(Images.of(dy), Images.of(x), w.ph(), w.pw(), gw);
             return;
         }
         DirectConvWeight.weight(Images.of(dy), Images.of(x), w.ph(), w.pw(), w.kh(), w.kw(), gw);

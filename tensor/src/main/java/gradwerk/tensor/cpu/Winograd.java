@@ -117,7 +117,7 @@ final class Winograd {
         int mXi = m4 * ntp + SKEW;
         int groups = Math.ceilDiv(th, g), tasks = s.n() * groups;
         int ps = tw + 2 + L, rows = 4 * g + 2;    // phase-plane row stride; padded input rows of a block
-        float[] u = transformWeights(w, wOff, wo, wi, wr, ws, m, c);
+        float[] u = WinogradTransforms.transformWeights(w, wOff, wo, wi, wr, ws, m, c, 6);
         var next = new AtomicInteger();
         Parallel.forRange(Math.min(tasks, Parallel.threads()), 1, (w0, w1) -> {
             Workspace own = Workspace.get();
@@ -149,47 +149,6 @@ final class Winograd {
                             bias == null ? 0f : bias[o], add);
             }
         });
-    }
-
-    // ================================================================ weights: U[ξ][o][i] = (G g Gᵀ)[ξ]
-
-    /**
-     * U[ξ][o][i] = (G g Gᵀ)[ξ] for every 3×3 kernel g(o, i), packed for {@link DirectConv#tileP} as
-     * u[((ξ·mb + o/4)·c + i)·4 + o%4] (zeros for o past m). G·x for a 3-vector x is
-     * (x0/4, -(x0+x1+x2)/6, -(x0-x1+x2)/6, x0/24 + x1/12 + x2/6, x0/24 - x1/12 + x2/6, x2), applied to the columns
-     * of g and then to the rows of the result.
-     */
-    static float[] transformWeights(float[] w, int off, int wo, int wi, int wr, int ws, int m, int c) {
-        int mb = Math.ceilDiv(m, MR);
-        float[] u = new float[36 * mb * c * MR];
-        Parallel.forRange(m, Math.max(1, 4096 / c), (o0, o1) -> {
-            float[] gg = new float[18], g = new float[9], row = new float[6];
-            for (int o = o0; o < o1; o++)
-                for (int i = 0; i < c; i++) {
-                    int base = off + o * wo + i * wi;
-                    for (int r = 0; r < 3; r++)
-                        for (int col = 0; col < 3; col++) g[r * 3 + col] = w[base + r * wr + col * ws];
-                    for (int col = 0; col < 3; col++) {        // G g: column col of g -> column col of gg (6 x 3)
-                        gTimes(g[col], g[3 + col], g[6 + col], row);
-                        for (int r = 0; r < 6; r++) gg[r * 3 + col] = row[r];
-                    }
-                    for (int r = 0; r < 6; r++) {              // (G g) Gᵀ: row r of gg -> row r of U (6 x 6)
-                        gTimes(gg[r * 3], gg[r * 3 + 1], gg[r * 3 + 2], row);
-                        for (int q = 0; q < 6; q++) u[(((r * 6 + q) * mb + o / MR) * c + i) * MR + o % MR] = row[q];
-                    }
-                }
-        });
-        return u;
-    }
-
-    private static void gTimes(float x0, float x1, float x2, float[] y) {
-        float even = x0 + x2, a = x0 / 24 + x2 / 6, b = x1 / 12;
-        y[0] = x0 / 4;
-        y[1] = -(even + x1) / 6;
-        y[2] = -(even - x1) / 6;
-        y[3] = a + b;
-        y[4] = a - b;
-        y[5] = x2;
     }
 
     // ================================================================ buffers

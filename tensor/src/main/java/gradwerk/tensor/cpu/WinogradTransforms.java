@@ -21,6 +21,101 @@ final class WinogradTransforms {
 
     private WinogradTransforms() {}
 
+    // ================================================================ weights: U[ξ][o][i] = (G g Gᵀ)[ξ]
+
+    /**
+     * U[ξ][o][i] = (G g Gᵀ)[ξ] (n × n, n = 6 for F(4×4, 3×3), 4 for F(2×2, 3×3)) for every 3×3 kernel
+     * g(o, i)[r][s] = w[off + o·wo + i·wi + r·wr + s·ws], packed for {@link DirectConv#tileP} as
+     * u[((ξ·mb + o/4)·c + i)·4 + o%4] (zeros for o past m). Vector code: a vector holds the kernels of 4 output
+     * channels × L/4 input channels, which is exactly L consecutive floats of u; its 9 taps are gathered from w
+     * (any strides: the input gradient passes transposed, flipped weights). Kernels left over (o past the last whole
+     * block of 4, input channels past the last whole vector) are done one at a time with the same arithmetic.
+     */
+    static float[] transformWeights(float[] w, int off, int wo, int wi, int wr, int ws, int m, int c, int n) {
+        int mb = Math.ceilDiv(m, 4), cpv = L / 4, xiStep = mb * c * 4;
+        float[] u = new float[n * n * xiStep];
+        int[] lanes = new int[L];
+        for (int l = 0; l < L; l++) lanes[l] = l % 4 * wo + l / 4 * wi;
+        Parallel.forRange(mb, Math.max(1, 1024 / c), (b0, b1) -> {
+            float[] sv = new float[(9 + 3 * n) * L], g = new float[9], gg = new float[3 * n], row = new float[n];
+            int ggAt = 9 * L;                                   // sv: the 9 taps, then G g (n rows x 3 columns)
+            for (int ob = b0; ob < b1; ob++) {
+                int o0 = 4 * ob, i = 0;
+                if (o0 + 4 <= m && cpv > 0)
+                    for (; i + cpv <= c; i += cpv) {
+                        int base = off + o0 * wo + i * wi;
+                        for (int r = 0; r < 3; r++)
+                            for (int col = 0; col < 3; col++)
+                                FloatVector.fromArray(F, w, base + r * wr + col * ws, lanes, 0)
+                                        .intoArray(sv, (r * 3 + col) * L);
+                        for (int col = 0; col < 3; col++)           // G g: column col → column col of gg
+                            gVectors(n, sv, col * L, (3 + col) * L, (6 + col) * L, sv, ggAt + col * L, 3 * L);
+                        for (int k = 0; k < n; k++)                  // (G g) Gᵀ: row k of gg → U[k·n + q]
+                            gVectors(n, sv, ggAt + 3 * k * L, ggAt + (3 * k + 1) * L, ggAt + (3 * k + 2) * L, u,
+                                    ((k * n * mb + ob) * c + i) * 4, xiStep);
+                    }
+                for (; i < c; i++)
+                    for (int o = o0; o < Math.min(o0 + 4, m); o++) {
+                        int base = off + o * wo + i * wi;
+                        for (int r = 0; r < 3; r++)
+                            for (int col = 0; col < 3; col++) g[r * 3 + col] = w[base + r * wr + col * ws];
+                        for (int col = 0; col < 3; col++) {
+                            gScalars(n, g[col], g[3 + col], g[6 + col], row);
+                            for (int k = 0; k < n; k++) gg[k * 3 + col] = row[k];
+                        }
+                        for (int k = 0; k < n; k++) {
+                            gScalars(n, gg[k * 3], gg[k * 3 + 1], gg[k * 3 + 2], row);
+                            for (int q = 0; q < n; q++) u[(((k * n + q) * mb + ob) * c + i) * 4 + o % 4] = row[q];
+                        }
+                    }
+            }
+        });
+        return u;
+    }
+
+    /**
+     * G x for the vectors x[a0], x[a1], x[a2], written to y[to + k·step], k &lt; n. F(4×4, 3×3), n = 6:
+     * (x0/4, -(x0+x1+x2)/6, -(x0-x1+x2)/6, x0/24 + x1/12 + x2/6, x0/24 - x1/12 + x2/6, x2);
+     * F(2×2, 3×3), n = 4: (x0, (x0+x1+x2)/2, (x0-x1+x2)/2, x2).
+     */
+    private static void gVectors(int n, float[] x, int a0, int a1, int a2, float[] y, int to, int step) {
+        FloatVector x0 = FloatVector.fromArray(F, x, a0), x1 = FloatVector.fromArray(F, x, a1);
+        FloatVector x2 = FloatVector.fromArray(F, x, a2), even = x0.add(x2);
+        if (n == 4) {
+            x0.intoArray(y, to);
+            even.add(x1).mul(0.5f).intoArray(y, to + step);
+            even.sub(x1).mul(0.5f).intoArray(y, to + 2 * step);
+            x2.intoArray(y, to + 3 * step);
+            return;
+        }
+        FloatVector a = x0.div(24f).add(x2.div(6f)), b = x1.div(12f);
+        x0.div(4f).intoArray(y, to);
+        even.add(x1).div(-6f).intoArray(y, to + step);
+        even.sub(x1).div(-6f).intoArray(y, to + 2 * step);
+        a.add(b).intoArray(y, to + 3 * step);
+        a.sub(b).intoArray(y, to + 4 * step);
+        x2.intoArray(y, to + 5 * step);
+    }
+
+    /** {@link #gVectors} for single values, y[0..n). */
+    private static void gScalars(int n, float x0, float x1, float x2, float[] y) {
+        float even = x0 + x2;
+        if (n == 4) {
+            y[0] = x0;
+            y[1] = (even + x1) * 0.5f;
+            y[2] = (even - x1) * 0.5f;
+            y[3] = x2;
+            return;
+        }
+        float a = x0 / 24f + x2 / 6f, b = x1 / 12f;
+        y[0] = x0 / 4f;
+        y[1] = (even + x1) / -6f;
+        y[2] = (even - x1) / -6f;
+        y[3] = a + b;
+        y[4] = a - b;
+        y[5] = x2;
+    }
+
     // ================================================================ input: V[ξ][ch][t] = (Bᵀ d B)[ξ]
 
     /**
@@ -202,6 +297,25 @@ final class WinogradTransforms {
         r1.intoArray(out, at + L);
         r2.intoArray(out, at + 2 * L);
         r3.intoArray(out, at + 3 * L);
+    }
+
+    /** x[at .. at+2L) → the two phases: y[to + i] = x[at + 2i], y[plane + to + i] = x[at + 2i + 1] ({@link Winograd2x2}). */
+    static void unzip2(float[] x, int at, float[] y, int to, int plane) {
+        FloatVector a = FloatVector.fromArray(F, x, at), b = FloatVector.fromArray(F, x, at + L);
+        a.rearrange(EVENS, b).intoArray(y, to);
+        a.rearrange(ODDS, b).intoArray(y, to + plane);
+    }
+
+    /** The inverse: st[from + i] and st[from + ss + i] → out[at + 2i], out[at + 2i + 1] (2L columns), plus bias. */
+    static void zip2(float[] st, int from, int ss, float[] out, int at, float bias, boolean add) {
+        FloatVector y0 = FloatVector.fromArray(F, st, from), y1 = FloatVector.fromArray(F, st, from + ss);
+        FloatVector r0 = y0.rearrange(ZIP_LO, y1).add(bias), r1 = y0.rearrange(ZIP_HI, y1).add(bias);
+        if (add) {
+            r0 = r0.add(FloatVector.fromArray(F, out, at));
+            r1 = r1.add(FloatVector.fromArray(F, out, at + L));
+        }
+        r0.intoArray(out, at);
+        r1.intoArray(out, at + L);
     }
 
     static int roundUp(int x, int unit) {

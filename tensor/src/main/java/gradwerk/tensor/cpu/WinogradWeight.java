@@ -138,7 +138,7 @@ final class WinogradWeight {
         });
     }
 
-    /** Gᵀ z for a 6-vector z (G as in {@link Winograd#transformWeights}): 3 values. */
+    /** Gᵀ z for a 6-vector z (G as in {@link WinogradTransforms#transformWeights}): 3 values. */
     private static void gtTimes(float z0, float z1, float z2, float z3, float z4, float z5, float[] y) {
         float a = z1 + z2, b = z2 - z1, s = z3 + z4, d = z3 - z4;
         y[0] = z0 / 4 - a / 6 + s / 24;

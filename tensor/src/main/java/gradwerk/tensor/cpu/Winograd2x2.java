@@ -1,0 +1,353 @@
+package gradwerk.tensor.cpu;
+
+import gradwerk.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static gradwerk.tensor.cpu.Winograd.SKEW;
+import static gradwerk.tensor.cpu.Winograd.atLeast;
+import static gradwerk.tensor.cpu.WinogradTransforms.roundUp;
+
+/**
+ * Winograd F(2×2, 3×3) for float32, stride 1: the small-map sibling of {@link Winograd}'s F(4×4, 3×3), for the
+ * U-Net's deepest layers (16² maps), where F(4×4) has only 4 tiles per row, half an AVX2 vector. Here a tile is
+ * 2×2 outputs from a 4×4 input patch, so a 16² map has 8 tiles per row (one whole vector) and 64 per image; each
+ * tile costs 16 multiplications per channel pair instead of the direct method's 36 (2.25× fewer; F(4×4) saves 4×).
+ * <pre>
+ *   out_tile[m] = Aᵀ ( Σ_c U[m,c] ⊙ V[c,t] ) A,   V = Bᵀ d B (4×4),   U = G g Gᵀ (4×4)
+ *   Bᵀ = | 1  0 -1  0 |     G = | 1    0    0  |     Aᵀ = | 1  1  1  0 |
+ *        | 0  1  1  0 |         | ½    ½    ½  |          | 0  1 -1 -1 |
+ *        | 0 -1  1  0 |         | ½   -½    ½  |
+ *        | 0  1  0 -1 |         | 0    0    1  |
+ * </pre>
+ * (Lavin and Gray, CVPR 2016). The algorithm, the blocks and the data layouts are {@link Winograd#forward}'s with 16
+ * positions ξ instead of 36: a task is a block of whole tile rows of one image; per block of input channels the
+ * input transform writes V in {@link DirectConv#tileP}'s packed-panel layout and the 16 products run on that
+ * micro-kernel; after the last channel block the output transform writes the block's outputs. A padded input row
+ * is split into two column-phase planes (even and odd columns), so column 2t + j of tile t is plane j mod 2 at
+ * index t + j / 2 and the transforms vectorise over the tiles of a row. The transforms only add and subtract
+ * (the ½ of G is applied to the weights), so the float32 results are about as accurate as the direct kernel's.
+ */
+final class Winograd2x2 {
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final int L = Simd.SCALAR ? 1 : F.length();
+    private static final int MR = DirectConv.MR;
+
+    /**
+     * Where it is used (properties {@code gradwerk.conv.winograd2x2}, {@code ...MinChannels}, {@code ...MinArea};
+     * not final: tests): 3×3 stride-1 layers with at least minChannels input channels (for the weight gradient,
+     * output channels too) whose output maps are too small for {@link Winograd} (below its
+     * {@link Winograd#minArea}) and at least {@link #minArea} pixels. Measured on the 2-core Zen 3 against the
+     * default paths (alternated 11-15 times in one JVM, 2 threads, batch 4, 128 → 256 and 256 → 256 channels at
+     * 16²): forward 1.4-1.6×, input gradient 1.4-1.6×, weight gradient (against im2col + GEMM) 1.5-1.7×; at 8²
+     * (4 tiles per row: half an AVX2 vector empty) the forward lost (0.6×), hence 16² as the smallest map.
+     * {@code -Dgradwerk.conv.winograd=false} switches this off with F(4×4).
+     */
+    static boolean enabled = !Simd.SCALAR && !"false".equals(System.getProperty("gradwerk.conv.winograd2x2"));
+    static int minChannels = Integer.getInteger("gradwerk.conv.winograd2x2MinChannels", 64);
+    static int minArea = Integer.getInteger("gradwerk.conv.winograd2x2MinArea", 16 * 16);
+    /** Budgets of a block, as {@link Winograd}'s (not final: tests force tiny blocks). */
+    static int maxBlockTiles = 64;
+    static long productFloats = 64 << 10, inputFloats = 48 << 10;
+
+    private Winograd2x2() {}
+
+    /** 3×3, enough input channels, an output map smaller than {@link Winograd} takes and not below minArea. */
+    static boolean applies(int c, int m, int kh, int kw, int oh, int ow) {
+        long area = (long) oh * ow;
+        return enabled && Winograd.enabled && kh == 3 && kw == 3 && c >= minChannels && m >= 4 && oh >= 2 && ow >= 2
+                && area >= minArea && area < Winograd.minArea;
+    }
+
+    /** As {@link Winograd#forward}: out (=, or += with add) bias + the 3×3 convolution of the padded source. */
+    static void forward(DirectConv.Images s, int padT, int padL, float[] w, int wOff, int wo, int wi, int wr, int ws,
+                        int m, float[] bias, float[] out, int outOff, int oh, int ow, boolean add) {
+        int c = s.c(), th = Math.ceilDiv(oh, 2), tw = Math.ceilDiv(ow, 2), mb = Math.ceilDiv(m, MR), m4 = mb * MR;
+        int twp = roundUp(tw, L);
+        int target = Math.max(2 * L, Math.min(maxBlockTiles, (int) (productFloats / (16L * m4))));
+        int g = Math.max(1, Math.min(th, target / twp)), ntp = roundUp(g * twp, 2 * L);
+        int cb = (int) Math.max(1, Math.min(c, inputFloats / (16L * ntp)));
+        int mXi = m4 * ntp + SKEW;
+        int groups = Math.ceilDiv(th, g), tasks = s.n() * groups;
+        int ps = tw + 1 + L, rows = 2 * g + 2;
+        float[] u = WinogradTransforms.transformWeights(w, wOff, wo, wi, wr, ws, m, c, 4);
+        var next = new AtomicInteger();
+        Parallel.forRange(Math.min(tasks, Parallel.threads()), 1, (w0, w1) -> {
+            Winograd.Workspace own = Winograd.Workspace.get();
+            float[] v = own.v = atLeast(own.v, 16 * (cb * ntp + SKEW)), prod = own.m = atLeast(own.m, 16 * mXi);
+            float[] planes = own.planes = atLeast(own.planes, 2 * rows * ps);
+            float[] line = own.line = atLeast(own.line, 2 * roundUp(tw + 1, L));
+            float[] rt = own.rows = atLeast(own.rows, Math.max(8 * ps, 12 * (tw + L)) + L);
+            for (int t; (t = next.getAndIncrement()) < tasks; ) {
+                int n = t / groups, ty0 = t % groups * g, gr = Math.min(g, th - ty0);
+                for (int c0 = 0; c0 < c; c0 += cb) {
+                    int cn = Math.min(cb, c - c0), vXi = cn * ntp + SKEW;
+                    if (gr * twp < ntp) Arrays.fill(v, 0, 16 * vXi, 0f);
+                    for (int ch = 0; ch < cn; ch++)
+                        transformInput(s, n, c0 + ch, padT, padL, ty0, gr, tw, twp, ps, planes, line, rt, v, ch, cn,
+                                vXi, 0);
+                    for (int xi = 0; xi < 16; xi++)
+                        for (int ob = 0; ob < mb; ob++) {
+                            int wAt = ((xi * mb + ob) * c + c0) * MR, mAt = xi * mXi + ob * MR * ntp;
+                            for (int p = 0; p < ntp; p += 2 * L)
+                                DirectConv.tileP(cn, v, xi * vXi + p * cn, u, wAt, prod, mAt + p, mAt + p + L,
+                                        ntp, c0 > 0, 0f, 0f, 0f, 0f);
+                        }
+                }
+                for (int o = 0; o < m; o++)
+                    transformOutput(prod, o * ntp, mXi, gr, tw, twp, tw + L, rt, out,
+                            outOff + (n * m + o) * oh * ow + 2 * ty0 * ow, oh - 2 * ty0, ow,
+                            bias == null ? 0f : bias[o], add);
+            }
+        });
+    }
+
+    // ================================================================ weight gradient: gw = Gᵀ (Σ_t W ⊙ V) G
+
+    /** Whether the weight gradient takes {@link #weight}: as {@link #applies}, with enough output channels too. */
+    static boolean appliesToWeight(int c, int m, int kh, int kw, int oh, int ow) {
+        return applies(c, m, kh, kw, oh, ow) && m >= minChannels;
+    }
+
+    /**
+     * gw[0, o, (ch·3 + i)·3 + j] += Σ_{n,y,x} dy[n, o, y, x] · P[n, ch, y + i, x + j] (x padded by ph, pw), as
+     * {@link WinogradWeight#weight} computes it with F(4×4): gw[m, c] = Gᵀ (Σ_t W[m,t] ⊙ V[c,t]) G with
+     * W = A dY Aᵀ (4×4 from the 2×2 tile of dy) and V = Bᵀ d B, the 16 sums over tiles being tileP products with
+     * the tiles as the K loop; per-thread sums added in chunk order.
+     */
+    static void weight(DirectConv.Images dy, DirectConv.Images x, int ph, int pw, Tensor gw) {
+        int m = dy.c(), c = x.c(), oh = dy.h(), ow = dy.w();
+        int th = Math.ceilDiv(oh, 2), tw = Math.ceilDiv(ow, 2), twp = roundUp(tw, L);
+        int g = Math.max(1, Math.min(th, maxBlockTiles / twp)), bt = g * twp;
+        int groups = Math.ceilDiv(th, g), tasks = dy.n() * groups;
+        int m4 = roundUp(m, MR), mb = m4 / MR, nb = 2 * L, cq = roundUp(c, nb), duXi = m4 * cq;
+        int wXs = MR * bt + SKEW, vXs = nb * bt + SKEW;
+        float[][] sums = new float[tasks][];
+        Parallel.forRange(tasks, 1, (t0, t1) -> {
+            int ps = tw + 1 + L, rows = 2 * g + 2;
+            Winograd.Workspace own = Winograd.Workspace.get();
+            float[] planes = own.planes = atLeast(own.planes, Math.max(2 * rows * ps, 4 * twp));
+            float[] line = own.line = atLeast(own.line, 2 * roundUp(tw + 1, L));
+            float[] rt = own.rows = atLeast(own.rows, Math.max(8 * ps, 8 * twp) + L);
+            float[] tw4 = own.w = atLeast(own.w, 16 * wXs), tv = own.v = atLeast(own.v, 16 * vXs);
+            float[] wp = own.m = atLeast(own.m, 16 * m4 * bt), vp = own.t = atLeast(own.t, 16 * bt * cq);
+            float[] du = new float[16 * duXi];
+            for (int t = t0; t < t1; t++) {
+                int n = t / groups, ty0 = t % groups * g, gr = Math.min(g, th - ty0), kn = gr * twp;
+                for (int b = 0; b < mb; b++) {          // W, 4 output channels at a time → wp[ξ][b][tile][4]
+                    for (int j = 0; j < MR; j++) {
+                        int o = b * MR + j;
+                        if (o < m) transformGradient(dy, n, o, ty0, gr, twp, line, planes, rt, tw4, j * bt, wXs);
+                        else for (int xi = 0; xi < 16; xi++) Arrays.fill(tw4, xi * wXs + j * bt, xi * wXs + (j + 1) * bt, 0f);
+                    }
+                    for (int xi = 0; xi < 16; xi++)
+                        for (int k = 0; k < kn; k += L)
+                            WinogradTransforms.zip4(tw4, xi * wXs + k, bt, wp, ((xi * mb + b) * bt + k) * MR, 0f, false);
+                }
+                for (int c0 = 0; c0 < cq; c0 += nb) {   // V, 2L input channels at a time → vp[ξ][c0 / 2L][tile][2L]
+                    for (int j = 0; j < nb; j++) {
+                        if (c0 + j < c)
+                            transformInput(x, n, c0 + j, ph, pw, ty0, gr, tw, twp, ps, planes, line, rt, tv, j, nb,
+                                    vXs, bt);
+                        else for (int xi = 0; xi < 16; xi++) Arrays.fill(tv, xi * vXs + j * bt, xi * vXs + (j + 1) * bt, 0f);
+                    }
+                    for (int xi = 0; xi < 16; xi++)
+                        for (int j = 0; j < nb; j++)
+                            for (int k = 0, from = xi * vXs + j * bt, to = (xi * cq + c0) * bt + j; k < kn; k++)
+                                vp[to + k * nb] = tv[from + k];
+                }
+                // dU[ξ][4 m][2L c] += Σ_tiles W · V; per (ξ, 4 output channels) W's panel stays in L1 while the
+                // input channels pass and dU's rows are written in order
+                for (int xi = 0; xi < 16; xi++)
+                    for (int b = 0; b < mb; b++)
+                        for (int c0 = 0; c0 < cq; c0 += nb) {
+                            int da = xi * duXi + b * MR * cq + c0;
+                            DirectConv.tileP(kn, vp, (xi * cq + c0) * bt, wp, (xi * mb + b) * bt * MR, du, da, da + L,
+                                    cq, true, 0f, 0f, 0f, 0f);
+                        }
+            }
+            sums[t0] = du;
+        });
+        float[] du = null;
+        for (float[] part : sums) {                     // the threads' sums, in chunk order
+            if (part == null) continue;
+            if (du == null) du = part;
+            else for (int i = 0; i < du.length; i++) du[i] += part[i];
+        }
+        if (du == null) return;
+        float[] dU = du, g0 = CpuStorage.floats(gw);   // gw += Gᵀ dU G, 4×4 → 3×3 for every (o, ch)
+        int gOff = gw.offset(), gs1 = gw.stride(1), gs2 = gw.stride(2);
+        Parallel.forRange(m, Math.max(1, 1024 / c), (o0, o1) -> {
+            float[] t = new float[12 * L], r = new float[9 * L];     // L input channels at a time, in the lanes
+            for (int o = o0; o < o1; o++)
+                for (int ch = 0; ch < c; ch += L) {     // dU's rows are 2L-padded: lanes past c are read, not used
+                    int at = o * cq + ch;
+                    for (int q = 0; q < 4; q++)         // Gᵀ down each column q: t[i][q]
+                        gtVectors(dU, q * duXi + at, 4 * duXi, t, q * L, 4 * L);
+                    for (int i = 0; i < 3; i++)         // then along each row: r[i][j]
+                        gtVectors(t, i * 4 * L, L, r, i * 3 * L, L);
+                    for (int l = 0; l < Math.min(L, c - ch); l++) {
+                        int base = gOff + o * gs1 + (ch + l) * 9 * gs2;
+                        for (int k = 0; k < 9; k++) g0[base + k * gs2] += r[k * L + l];
+                    }
+                }
+        });
+    }
+
+    /** Gᵀ z for the vectors z_k = x[at + k·stride] (k = 0..3), to y[to + j·step]: z0 + (z1 + z2)/2, (z1 - z2)/2, (z1 + z2)/2 + z3. */
+    private static void gtVectors(float[] x, int at, int stride, float[] y, int to, int step) {
+        FloatVector z0 = FloatVector.fromArray(F, x, at), z1 = FloatVector.fromArray(F, x, at + stride);
+        FloatVector z2 = FloatVector.fromArray(F, x, at + 2 * stride), z3 = FloatVector.fromArray(F, x, at + 3 * stride);
+        FloatVector a = z1.add(z2).mul(0.5f);
+        z0.add(a).intoArray(y, to);
+        z1.sub(z2).mul(0.5f).intoArray(y, to + step);
+        a.add(z3).intoArray(y, to + 2 * step);
+    }
+
+    /**
+     * w[ξ·xiStride + base + g·twp + tx] = (A dY Aᵀ)[ξ] for the 2×2 tiles (ty0 + g, tx) of dy[n, o] (zeros past the
+     * map), g &lt; gr: A x = (x0, x0 + x1, x0 - x1, -x1) along the columns (on the two column-phase planes of each
+     * dy row, tiles in the vector lanes), then along the rows.
+     */
+    private static void transformGradient(DirectConv.Images s, int n, int o, int ty0, int gr, int twp, float[] line,
+                                          float[] planes, float[] rt, float[] w, int base, int xiStride) {
+        int plane = 2 * twp, width = 2 * twp, ow = Math.min(s.w(), width);
+        int src0 = s.off() + n * s.sn() + o * s.sc();
+        for (int g = 0; g < gr; g++) {
+            for (int r = 0; r < 2; r++) {               // two dy rows → phase planes[q][r][tx]
+                int y = 2 * (ty0 + g) + r;
+                if (y >= s.h()) {
+                    for (int q = 0; q < 2; q++) Arrays.fill(planes, q * plane + r * twp, q * plane + (r + 1) * twp, 0f);
+                    continue;
+                }
+                int src = src0 + y * s.sh();
+                if (s.sw() == 1) System.arraycopy(s.a(), src, line, 0, ow);
+                else for (int q = 0; q < ow; q++) line[q] = s.a()[src + q * s.sw()];
+                Arrays.fill(line, ow, width, 0f);
+                for (int q = 0; q < width; q += 2 * L) WinogradTransforms.unzip2(line, q, planes, r * twp + q / 2, plane);
+            }
+            for (int r = 0; r < 2; r++)                 // along the columns: rt[k][r][tx], k = 0..3
+                for (int t = 0; t < twp; t += L)
+                    a4(planes, r * twp + t, plane, rt, r * twp + t, 2 * twp);
+            for (int k = 0; k < 4; k++)                 // along the rows: w[l·4 + k]
+                for (int t = 0; t < twp; t += L)
+                    a4(rt, k * 2 * twp + t, twp, w, k * xiStride + base + g * twp + t, 4 * xiStride);
+        }
+    }
+
+    /** A applied to x[at], x[at + stride], written to y[to + k·step]: x0, x0 + x1, x0 - x1, -x1. */
+    private static void a4(float[] x, int at, int stride, float[] y, int to, int step) {
+        FloatVector x0 = FloatVector.fromArray(F, x, at), x1 = FloatVector.fromArray(F, x, at + stride);
+        x0.intoArray(y, to);
+        x0.add(x1).intoArray(y, to + step);
+        x0.sub(x1).intoArray(y, to + 2 * step);
+        x1.neg().intoArray(y, to + 3 * step);
+    }
+
+    // ================================================================ input: V[ξ][ch][t] = (Bᵀ d B)[ξ]
+
+    /**
+     * Channel ch of image n, tile rows [ty0, ty0 + gr), into V at the packed layout of {@link DirectConv#tileP}:
+     * tile k = g·twp + tx, position ξ → {@code v[ξ·xiStride + (k / 2L)·cn·2L + chL·2L + k % 2L]}, or with rowLen &gt; 0
+     * to {@code v[ξ·xiStride + chL·rowLen + k]} (rows of tiles, for {@link #weight}). The padded rows are
+     * split into the two column-phase planes, then per tile row Bᵀ runs down the 4 rows (per plane) and across the 4
+     * columns, L tiles at a time.
+     */
+    private static void transformInput(DirectConv.Images s, int n, int ch, int padT, int padL, int ty0, int gr,
+                                       int tw, int twp, int ps, float[] planes, float[] line, float[] rt, float[] v,
+                                       int chL, int cn, int xiStride, int rowLen) {
+        int rows = 2 * gr + 2, plane = rows * ps, pw = tw + 1, used = roundUp(pw, L), width = 2 * used;
+        int src0 = s.off() + n * s.sn() + ch * s.sc();
+        int qLo = Math.max(0, padL), qHi = Math.min(width, padL + s.w());
+        for (int y = 0; y < rows; y++) {
+            int sy = 2 * ty0 + y - padT, row = y * ps;
+            if (sy < 0 || sy >= s.h() || qLo >= qHi) {
+                Arrays.fill(planes, row, row + used, 0f);
+                Arrays.fill(planes, plane + row, plane + row + used, 0f);
+                continue;
+            }
+            int src = src0 + sy * s.sh() + (qLo - padL) * s.sw();
+            Arrays.fill(line, 0, qLo, 0f);
+            if (s.sw() == 1) System.arraycopy(s.a(), src, line, qLo, qHi - qLo);
+            else for (int q = qLo; q < qHi; q++) line[q] = s.a()[src + (q - qLo) * s.sw()];
+            Arrays.fill(line, qHi, width, 0f);
+            for (int q = 0; q < width; q += 2 * L)
+                WinogradTransforms.unzip2(line, q, planes, row + q / 2, plane);
+        }
+        for (int g = 0; g < gr; g++) {
+            int top = 2 * g * ps;
+            for (int p = 0; p < 2; p++)                          // down the rows: rt[p·4 + i][t]
+                for (int t = 0; t < pw; t += L)
+                    bt4(planes, p * plane + top + t, ps, rt, p * 4 * ps + t, ps);
+            for (int i = 0; i < 4; i++) {                        // across the columns: v[i·4 + j]
+                int r = i * ps;
+                for (int t = 0; t < tw; t += L) {
+                    int k = g * twp + t;
+                    int at = rowLen > 0 ? chL * rowLen + k : k / (2 * L) * cn * 2 * L + chL * 2 * L + k % (2 * L);
+                    // the 4 columns of tile t: plane 0 and 1 at t, plane 0 and 1 at t + 1
+                    btCols(rt, r + t, 4 * ps, v, i * 4 * xiStride + at, xiStride);
+                }
+            }
+        }
+    }
+
+    /** Bᵀ applied to x[at + k·stride] (k = 0..3), to y[to + k·step]: x0 - x2, x1 + x2, x2 - x1, x1 - x3. */
+    private static void bt4(float[] x, int at, int stride, float[] y, int to, int step) {
+        bt(x, at, at + stride, at + 2 * stride, at + 3 * stride, y, to, step);
+    }
+
+    /** The columns of one transformed row: plane 0 at t, plane 1 at t, plane 0 at t + 1, plane 1 at t + 1. */
+    private static void btCols(float[] rt, int at, int planeRows, float[] y, int to, int step) {
+        bt(rt, at, at + planeRows, at + 1, at + planeRows + 1, y, to, step);
+    }
+
+    private static void bt(float[] x, int a0, int a1, int a2, int a3, float[] y, int to, int step) {
+        FloatVector x0 = FloatVector.fromArray(F, x, a0), x1 = FloatVector.fromArray(F, x, a1);
+        FloatVector x2 = FloatVector.fromArray(F, x, a2), x3 = FloatVector.fromArray(F, x, a3);
+        x0.sub(x2).intoArray(y, to);
+        x1.add(x2).intoArray(y, to + step);
+        x2.sub(x1).intoArray(y, to + 2 * step);
+        x1.sub(x3).intoArray(y, to + 3 * step);
+    }
+
+    // ================================================================ output: Aᵀ M A
+
+    /**
+     * One output channel of a block (tiles from prod[mAt], twp per tile row, M[ξ] xi apart): Aᵀ down the 4 rows of
+     * M (→ 2, into st[r·4 + j]), across the 4 columns (→ 2, into st[8 + r·2 + q]), then the two output rows of each
+     * tile row, the phases interleaved back, skipping what lies past oh × ow.
+     */
+    private static void transformOutput(float[] prod, int mAt, int xi, int th, int tw, int twp, int ss, float[] st,
+                                        float[] out, int outAt, int oh, int ow, float bias, boolean add) {
+        for (int ty = 0; ty < th; ty++) {
+            int at = mAt + ty * twp;
+            for (int t = 0; t < tw; t += L) {
+                for (int j = 0; j < 4; j++)                      // rows: st[r*4 + j] = (Aᵀ M)[r][j]
+                    at2(prod, at + j * xi + t, 4 * xi, st, j * ss + t, 4 * ss);
+                for (int r = 0; r < 2; r++)                      // columns: st[8 + r*2 + q] = (Aᵀ M A)[r][q]
+                    at2(st, r * 4 * ss + t, ss, st, (8 + r * 2) * ss + t, ss);
+            }
+            for (int r = 0; r < 2; r++) {
+                int y = 2 * ty + r;
+                if (y >= oh) break;
+                int row = outAt + y * ow, from = (8 + r * 2) * ss, t = 0;
+                for (; 2 * (t + L) <= ow; t += L)                // 2L whole output columns: interleave the phases
+                    WinogradTransforms.zip2(st, from + t, ss, out, row + 2 * t, bias, add);
+                for (int q = 0; q < 2; q++)
+                    for (int tt = t, x = 2 * t + q; tt < tw && x < ow; tt++, x += 2)
+                        out[row + x] = (add ? out[row + x] : 0f) + bias + st[from + q * ss + tt];
+            }
+        }
+    }
+
+    /** Aᵀ applied to x[at + k·stride] (k = 0..3), to y[to], y[to + step]: x0 + x1 + x2, x1 - x2 - x3. */
+    private static void at2(float[] x, int at, int stride, float[] y, int to, int step) {
+        FloatVector x0 = FloatVector.fromArray(F, x, at), x1 = FloatVector.fromArray(F, x, at + stride);
+        FloatVector x2 = FloatVector.fromArray(F, x, at + 2 * stride), x3 = FloatVector.fromArray(F, x, at + 3 * stride);
+        x0.add(x1).add(x2).intoArray(y, to);
+        x1.sub(x2).sub(x3).intoArray(y, to + step);
+    }
+}
