@@ -135,13 +135,7 @@ final class Winograd {
                                 vXi, 0);
                     // M[ξ][o][tile] (+)= Σ_ch U[ξ][o][ch] · V[ξ][ch][tile]: the GEMM micro-kernel over panels of 2L
                     // tiles, which the input transform wrote in the packed layout it reads
-                    for (int xi = 0; xi < 36; xi++)
-                        for (int ob = 0; ob < mb; ob++) {
-                            int wAt = ((xi * mb + ob) * c + c0) * MR, mAt = xi * mXi + ob * MR * ntp;
-                            for (int p = 0; p < ntp; p += 2 * L)
-                                DirectConv.tileP(cn, v, xi * vXi + p * cn, u, wAt, prod, mAt + p, mAt + p + L,
-                                        ntp, c0 > 0, 0f, 0f, 0f, 0f);
-                        }
+                    WinogradTransforms.products(36, u, mb, c, c0, v, cn, vXi, ntp, prod, mXi);
                 }
                 for (int o = 0; o < m; o++)
                     transformOutput(prod, o * ntp, mXi, gr, tw, twp, tw + L, rt, out,

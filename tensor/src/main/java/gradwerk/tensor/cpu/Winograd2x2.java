@@ -89,13 +89,7 @@ final class Winograd2x2 {
                     for (int ch = 0; ch < cn; ch++)
                         transformInput(s, n, c0 + ch, padT, padL, ty0, gr, tw, twp, ps, planes, line, rt, v, ch, cn,
                                 vXi, 0);
-                    for (int xi = 0; xi < 16; xi++)
-                        for (int ob = 0; ob < mb; ob++) {
-                            int wAt = ((xi * mb + ob) * c + c0) * MR, mAt = xi * mXi + ob * MR * ntp;
-                            for (int p = 0; p < ntp; p += 2 * L)
-                                DirectConv.tileP(cn, v, xi * vXi + p * cn, u, wAt, prod, mAt + p, mAt + p + L,
-                                        ntp, c0 > 0, 0f, 0f, 0f, 0f);
-                        }
+                    WinogradTransforms.products(16, u, mb, c, c0, v, cn, vXi, ntp, prod, mXi);
                 }
                 for (int o = 0; o < m; o++)
                     transformOutput(prod, o * ntp, mXi, gr, tw, twp, tw + L, rt, out,
@@ -143,9 +137,7 @@ final class Winograd2x2 {
                         if (o < m) transformGradient(dy, n, o, ty0, gr, twp, line, planes, rt, tw4, j * bt, wXs);
                         else for (int xi = 0; xi < 16; xi++) Arrays.fill(tw4, xi * wXs + j * bt, xi * wXs + (j + 1) * bt, 0f);
                     }
-                    for (int xi = 0; xi < 16; xi++)
-                        for (int k = 0; k < kn; k += L)
-                            WinogradTransforms.zip4(tw4, xi * wXs + k, bt, wp, ((xi * mb + b) * bt + k) * MR, 0f, false);
+                    WinogradTransforms.interleaveGradient(16, tw4, wXs, bt, kn, wp, mb, b);
                 }
                 for (int c0 = 0; c0 < cq; c0 += nb) {   // V, 2L input channels at a time → vp[ξ][c0 / 2L][tile][2L]
                     for (int j = 0; j < nb; j++) {
@@ -154,57 +146,15 @@ final class Winograd2x2 {
                                     vXs, bt);
                         else for (int xi = 0; xi < 16; xi++) Arrays.fill(tv, xi * vXs + j * bt, xi * vXs + (j + 1) * bt, 0f);
                     }
-                    for (int xi = 0; xi < 16; xi++)
-                        for (int j = 0; j < nb; j++)
-                            for (int k = 0, from = xi * vXs + j * bt, to = (xi * cq + c0) * bt + j; k < kn; k++)
-                                vp[to + k * nb] = tv[from + k];
+                    WinogradTransforms.transposeInput(16, tv, vXs, bt, kn, nb, vp, cq, c0);
                 }
-                // dU[ξ][4 m][2L c] += Σ_tiles W · V; per (ξ, 4 output channels) W's panel stays in L1 while the
-                // input channels pass and dU's rows are written in order
-                for (int xi = 0; xi < 16; xi++)
-                    for (int b = 0; b < mb; b++)
-                        for (int c0 = 0; c0 < cq; c0 += nb) {
-                            int da = xi * duXi + b * MR * cq + c0;
-                            DirectConv.tileP(kn, vp, (xi * cq + c0) * bt, wp, (xi * mb + b) * bt * MR, du, da, da + L,
-                                    cq, true, 0f, 0f, 0f, 0f);
-                        }
+                WinogradTransforms.weightProducts(16, vp, wp, bt, kn, mb, cq, du, duXi);
             }
             sums[t0] = du;
         });
-        float[] du = null;
-        for (float[] part : sums) {                     // the threads' sums, in chunk order
-            if (part == null) continue;
-            if (du == null) du = part;
-            else for (int i = 0; i < du.length; i++) du[i] += part[i];
-        }
+        float[] du = WinogradTransforms.sumInOrder(sums);
         if (du == null) return;
-        float[] dU = du, g0 = CpuStorage.floats(gw);   // gw += Gᵀ dU G, 4×4 → 3×3 for every (o, ch)
-        int gOff = gw.offset(), gs1 = gw.stride(1), gs2 = gw.stride(2);
-        Parallel.forRange(m, Math.max(1, 1024 / c), (o0, o1) -> {
-            float[] t = new float[12 * L], r = new float[9 * L];     // L input channels at a time, in the lanes
-            for (int o = o0; o < o1; o++)
-                for (int ch = 0; ch < c; ch += L) {     // dU's rows are 2L-padded: lanes past c are read, not used
-                    int at = o * cq + ch;
-                    for (int q = 0; q < 4; q++)         // Gᵀ down each column q: t[i][q]
-                        gtVectors(dU, q * duXi + at, 4 * duXi, t, q * L, 4 * L);
-                    for (int i = 0; i < 3; i++)         // then along each row: r[i][j]
-                        gtVectors(t, i * 4 * L, L, r, i * 3 * L, L);
-                    for (int l = 0; l < Math.min(L, c - ch); l++) {
-                        int base = gOff + o * gs1 + (ch + l) * 9 * gs2;
-                        for (int k = 0; k < 9; k++) g0[base + k * gs2] += r[k * L + l];
-                    }
-                }
-        });
-    }
-
-    /** Gᵀ z for the vectors z_k = x[at + k·stride] (k = 0..3), to y[to + j·step]: z0 + (z1 + z2)/2, (z1 - z2)/2, (z1 + z2)/2 + z3. */
-    private static void gtVectors(float[] x, int at, int stride, float[] y, int to, int step) {
-        FloatVector z0 = FloatVector.fromArray(F, x, at), z1 = FloatVector.fromArray(F, x, at + stride);
-        FloatVector z2 = FloatVector.fromArray(F, x, at + 2 * stride), z3 = FloatVector.fromArray(F, x, at + 3 * stride);
-        FloatVector a = z1.add(z2).mul(0.5f);
-        z0.add(a).intoArray(y, to);
-        z1.sub(z2).mul(0.5f).intoArray(y, to + step);
-        a.add(z3).intoArray(y, to + 2 * step);
+        WinogradTransforms.kernelGradient(4, du, duXi, cq, m, c, gw);   // gw += Gᵀ dU G
     }
 
     /**

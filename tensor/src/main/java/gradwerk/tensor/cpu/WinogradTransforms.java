@@ -1,5 +1,6 @@
 package gradwerk.tensor.cpu;
 
+import gradwerk.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -10,7 +11,9 @@ import java.util.Arrays;
  * The transforms of Winograd F(4×4, 3×3) ({@link Winograd}, {@link WinogradWeight}), vectorised over tiles: the
  * input transform Bᵀ d B (with the column-phase planes that make a tile row's columns contiguous), the output
  * transform Aᵀ M A, and the lane shuffles that split a padded row into phases and interleave the output phases
- * back. Only arrays and offsets cross these methods' boundaries, never vectors: in a large compilation unit C2 may
+ * back. Also what F(4×4) and F(2×2) ({@link Winograd2x2}) share: the weight transform G g Gᵀ and its adjoint for the
+ * weight gradient (for either tile size), the loops that run the products on {@link DirectConv#tileP}, and the
+ * in-order sum of per-thread partial results. Only arrays and offsets cross these methods' boundaries, never vectors: in a large compilation unit C2 may
  * decline to inline a callee, and a vector argument would then be boxed (an allocation per call).
  */
 final class WinogradTransforms {
@@ -244,6 +247,124 @@ final class WinogradTransforms {
         b.add(d.mul(TWO)).intoArray(y, to + step);
         a.add(c.mul(FOUR)).intoArray(y, to + 2 * step);
         b.add(d.mul(EIGHT)).add(x5).intoArray(y, to + 3 * step);
+    }
+
+    // ================================================================ the products, shared by F(4×4) and F(2×2)
+
+    /**
+     * The forward's products for one K block: M[ξ][o][tile] (= for the first block c0 = 0, else +=)
+     * Σ_ch U[ξ][o][c0 + ch] · V[ξ][ch][tile] for every position ξ &lt; positions, on {@link DirectConv#tileP}. V holds
+     * cn channels × ntp tiles per position (vXi apart) in tileP's packed-panel layout, U is {@link #transformWeights}'
+     * (mb blocks of 4 output channels × c channels per position), M[ξ] lie mXi apart.
+     */
+    static void products(int positions, float[] u, int mb, int c, int c0, float[] v, int cn, int vXi, int ntp,
+                         float[] prod, int mXi) {
+        for (int xi = 0; xi < positions; xi++)
+            for (int ob = 0; ob < mb; ob++) {
+                int wAt = ((xi * mb + ob) * c + c0) * 4, mAt = xi * mXi + ob * 4 * ntp;
+                for (int p = 0; p < ntp; p += 2 * L)
+                    DirectConv.tileP(cn, v, xi * vXi + p * cn, u, wAt, prod, mAt + p, mAt + p + L, ntp, c0 > 0,
+                            0f, 0f, 0f, 0f);
+            }
+    }
+
+    /**
+     * The weight gradient's W for output-channel block b: the transformed dy of its 4 channels (rows of bt tiles at
+     * tw4[ξ·wXs + j·bt], kn of them used) interleaved by channel into wp[((ξ·mb + b)·bt + tile)·4 + j], the weight
+     * layout of {@link DirectConv#tileP}.
+     */
+    static void interleaveGradient(int positions, float[] tw4, int wXs, int bt, int kn, float[] wp, int mb, int b) {
+        for (int xi = 0; xi < positions; xi++)
+            for (int k = 0; k < kn; k += L)
+                zip4(tw4, xi * wXs + k, bt, wp, ((xi * mb + b) * bt + k) * 4, 0f, false);
+    }
+
+    /**
+     * The weight gradient's V for the input channels [c0, c0 + nb): rows of bt tiles at tv[ξ·vXs + j·bt] transposed
+     * to vp[(ξ·cq + c0)·bt + tile·nb + j] (per position, per block of nb = 2L channels, tileP's panel layout).
+     */
+    static void transposeInput(int positions, float[] tv, int vXs, int bt, int kn, int nb, float[] vp, int cq,
+                               int c0) {
+        for (int xi = 0; xi < positions; xi++)
+            for (int j = 0; j < nb; j++)
+                for (int k = 0, from = xi * vXs + j * bt, to = (xi * cq + c0) * bt + j; k < kn; k++)
+                    vp[to + k * nb] = tv[from + k];
+    }
+
+    /**
+     * dU[ξ][4 m][cq] += Σ_tiles W · V for every position, the tiles (kn of them) as tileP's K loop. Per (ξ, block of
+     * 4 output channels) W's panel stays in L1 while the input channels pass, and dU's rows are written in order.
+     * (With the input channels as the outer loop, every 2L channels re-read all of the block's W from L3: measured
+     * 1.2-1.5× slower at the U-Net's deep layers.)
+     */
+    static void weightProducts(int positions, float[] vp, float[] wp, int bt, int kn, int mb, int cq, float[] du,
+                               int duXi) {
+        for (int xi = 0; xi < positions; xi++)
+            for (int b = 0; b < mb; b++)
+                for (int c0 = 0; c0 < cq; c0 += 2 * L) {
+                    int da = xi * duXi + b * 4 * cq + c0;
+                    DirectConv.tileP(kn, vp, (xi * cq + c0) * bt, wp, (xi * mb + b) * bt * 4, du, da, da + L, cq,
+                            true, 0f, 0f, 0f, 0f);
+                }
+    }
+
+    /**
+     * gw[0, o, (ch·3 + i)·3 + j] += (Gᵀ dU[o, ch] G)[i][j] for every output channel o &lt; m and input channel ch &lt; c:
+     * the n × n sums over tiles back to 3 × 3 kernels (n = 6: F(4×4), 4: F(2×2)). dU[ξ] lie duXi apart, rows of cq
+     * input channels (cq a multiple of 2L, zeros past c). Vector code over L input channels at a time.
+     */
+    static void kernelGradient(int n, float[] du, int duXi, int cq, int m, int c, Tensor gw) {
+        float[] g0 = CpuStorage.floats(gw);
+        int gOff = gw.offset(), gs1 = gw.stride(1), gs2 = gw.stride(2);
+        Parallel.forRange(m, Math.max(1, 1024 / c), (o0, o1) -> {
+            float[] t = new float[3 * n * L], r = new float[9 * L];
+            for (int o = o0; o < o1; o++)
+                for (int ch = 0; ch < c; ch += L) {     // lanes past c are read (zeros), not written
+                    int at = o * cq + ch;
+                    for (int q = 0; q < n; q++)         // Gᵀ down each column q: t[i][q]
+                        gtVectors(n, du, q * duXi + at, n * duXi, t, q * L, n * L);
+                    for (int i = 0; i < 3; i++)         // then along each row: r[i][j]
+                        gtVectors(n, t, i * n * L, L, r, i * 3 * L, L);
+                    for (int l = 0; l < Math.min(L, c - ch); l++) {
+                        int base = gOff + o * gs1 + (ch + l) * 9 * gs2;
+                        for (int k = 0; k < 9; k++) g0[base + k * gs2] += r[k * L + l];
+                    }
+                }
+        });
+    }
+
+    /**
+     * Gᵀ z for the vectors z_k = x[at + k·stride], k &lt; n (G as in {@link #gVectors}), written to y[to + j·step],
+     * j = 0..2. n = 6: (z0/4 - (z1+z2)/6 + (z3+z4)/24, (z2-z1)/6 + (z3-z4)/12, -(z1+z2)/6 + (z3+z4)/6 + z5);
+     * n = 4: (z0 + (z1+z2)/2, (z1-z2)/2, (z1+z2)/2 + z3).
+     */
+    private static void gtVectors(int n, float[] x, int at, int stride, float[] y, int to, int step) {
+        FloatVector z0 = FloatVector.fromArray(F, x, at), z1 = FloatVector.fromArray(F, x, at + stride);
+        FloatVector z2 = FloatVector.fromArray(F, x, at + 2 * stride), z3 = FloatVector.fromArray(F, x, at + 3 * stride);
+        if (n == 4) {
+            FloatVector a = z1.add(z2).mul(0.5f);
+            z0.add(a).intoArray(y, to);
+            z1.sub(z2).mul(0.5f).intoArray(y, to + step);
+            a.add(z3).intoArray(y, to + 2 * step);
+            return;
+        }
+        FloatVector z4 = FloatVector.fromArray(F, x, at + 4 * stride), z5 = FloatVector.fromArray(F, x, at + 5 * stride);
+        FloatVector a = z1.add(z2), b = z2.sub(z1), s = z3.add(z4), d = z3.sub(z4);
+        z0.div(4f).sub(a.div(6f)).add(s.div(24f)).intoArray(y, to);
+        b.div(6f).add(d.div(12f)).intoArray(y, to + step);
+        a.div(-6f).add(s.div(6f)).add(z5).intoArray(y, to + 2 * step);
+    }
+
+    /** The per-thread partial sums (null where a thread had none) added in index order, so the result does not
+     *  depend on timing; null if there are none. The first array is reused. */
+    static float[] sumInOrder(float[][] parts) {
+        float[] sum = null;
+        for (float[] part : parts) {
+            if (part == null) continue;
+            if (sum == null) sum = part;
+            else for (int i = 0; i < sum.length; i++) sum[i] += part[i];
+        }
+        return sum;
     }
 
     // ================================================================ de-interleaving and interleaving

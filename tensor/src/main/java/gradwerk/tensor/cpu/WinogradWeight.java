@@ -84,9 +84,7 @@ final class WinogradWeight {
                         if (o < m) transformGradient(dy, n, o, ty0, gr, tw, twp, line, planes, rt, tw4, j * bt, wXs);
                         else for (int xi = 0; xi < 36; xi++) Arrays.fill(tw4, xi * wXs + j * bt, xi * wXs + (j + 1) * bt, 0f);
                     }
-                    for (int xi = 0; xi < 36; xi++)
-                        for (int k = 0; k < kn; k += L)
-                            WinogradTransforms.zip4(tw4, xi * wXs + k, bt, wp, ((xi * mb + b) * bt + k) * MR, 0f, false);
+                    WinogradTransforms.interleaveGradient(36, tw4, wXs, bt, kn, wp, mb, b);
                 }
                 for (int c0 = 0; c0 < cq; c0 += NB) {   // V, 2L input channels at a time → vp[ξ][c0 / 2L][tile][2L]
                     for (int j = 0; j < NB; j++) {
@@ -95,63 +93,15 @@ final class WinogradWeight {
                                     NB, vXs, bt);
                         else for (int xi = 0; xi < 36; xi++) Arrays.fill(tv, xi * vXs + j * bt, xi * vXs + (j + 1) * bt, 0f);
                     }
-                    for (int xi = 0; xi < 36; xi++)
-                        for (int j = 0; j < NB; j++)
-                            for (int k = 0, from = xi * vXs + j * bt, to = (xi * cq + c0) * bt + j; k < kn; k++)
-                                vp[to + k * NB] = tv[from + k];
+                    WinogradTransforms.transposeInput(36, tv, vXs, bt, kn, NB, vp, cq, c0);
                 }
-                // dU[ξ][4 m][2L c] += Σ_tiles W · V: the forward's micro-kernel with the tiles as its K loop; per
-                // (ξ, 4 output channels) W's panel stays in L1 while the input channels pass, and dU's rows are
-                // written in order (input channels as the outer loop re-read all of W per 2L channels from L3:
-                // measured 1.3-1.4x slower for F(2×2) at 16²)
-                for (int xi = 0; xi < 36; xi++)
-                    for (int b = 0; b < mb; b++)
-                        for (int c0 = 0; c0 < cq; c0 += NB) {
-                            int da = xi * duXi + b * MR * cq + c0;
-                            DirectConv.tileP(kn, vp, (xi * cq + c0) * bt, wp, (xi * mb + b) * bt * MR, du, da, da + L,
-                                    cq, true, 0f, 0f, 0f, 0f);
-                        }
+                WinogradTransforms.weightProducts(36, vp, wp, bt, kn, mb, cq, du, duXi);
             }
             sums[t0] = du;
         });
-        float[] du = null;
-        for (float[] s : sums) {                        // the threads' sums, in chunk order
-            if (s == null) continue;
-            if (du == null) du = s;
-            else for (int i = 0; i < du.length; i++) du[i] += s[i];
-        }
+        float[] du = WinogradTransforms.sumInOrder(sums);
         if (du == null) return;
-        float[] dU = du, g0 = CpuStorage.floats(gw);   // gw += Gᵀ dU G, 6×6 → 3×3 for every (o, ch)
-        int gOff = gw.offset(), gs1 = gw.stride(1), gs2 = gw.stride(2);
-        Parallel.forRange(m, Math.max(1, 1024 / c), (o0, o1) -> {
-            float[] t = new float[18 * L], r = new float[9 * L];     // L input channels at a time, in the lanes
-            for (int o = o0; o < o1; o++)
-                for (int ch = 0; ch < c; ch += L) {     // dU's rows are 2L-padded: lanes past c are read, not used
-                    int at = o * cq + ch;
-                    for (int q = 0; q < 6; q++)         // Gᵀ down each column q: t[i][q]
-                        gtVectors(dU, q * duXi + at, 6 * duXi, t, q * L, 6 * L);
-                    for (int i = 0; i < 3; i++)         // then along each row: r[i][j]
-                        gtVectors(t, i * 6 * L, L, r, i * 3 * L, L);
-                    for (int l = 0; l < Math.min(L, c - ch); l++) {
-                        int base = gOff + o * gs1 + (ch + l) * 9 * gs2;
-                        for (int k = 0; k < 9; k++) g0[base + k * gs2] += r[k * L + l];
-                    }
-                }
-        });
-    }
-
-    /**
-     * Gᵀ z for the vectors z_k = x[at + k·stride] (k = 0..5; G as in {@link WinogradTransforms#transformWeights}),
-     * written to y[to + j·step], j = 0..2.
-     */
-    private static void gtVectors(float[] x, int at, int stride, float[] y, int to, int step) {
-        FloatVector z0 = FloatVector.fromArray(F, x, at), z1 = FloatVector.fromArray(F, x, at + stride);
-        FloatVector z2 = FloatVector.fromArray(F, x, at + 2 * stride), z3 = FloatVector.fromArray(F, x, at + 3 * stride);
-        FloatVector z4 = FloatVector.fromArray(F, x, at + 4 * stride), z5 = FloatVector.fromArray(F, x, at + 5 * stride);
-        FloatVector a = z1.add(z2), b = z2.sub(z1), s = z3.add(z4), d = z3.sub(z4);
-        z0.div(4f).sub(a.div(6f)).add(s.div(24f)).intoArray(y, to);
-        b.div(6f).add(d.div(12f)).intoArray(y, to + step);
-        a.div(-6f).add(s.div(6f)).add(z5).intoArray(y, to + 2 * step);
+        WinogradTransforms.kernelGradient(6, du, duXi, cq, m, c, gw);   // gw += Gᵀ dU G
     }
 
     /**
