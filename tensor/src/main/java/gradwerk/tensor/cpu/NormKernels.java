@@ -198,25 +198,9 @@ final class NormKernels {
             d = f == null ? CpuStorage.doubles(t) : null;
         }
 
+        /** Σ this[off+i], i &lt; n: float blocks of {@code BLOCK} summed in double ({@link #sumShifted} with no shift). */
         double sum(int off, int n) {
-            if (d != null) {
-                double s = 0;
-                for (int i = 0; i < n; i++) s += d[off + i];
-                return s;
-            }
-            double total = 0;
-            for (int b = 0; b < n; b += BLOCK) {
-                int end = Math.min(n, b + BLOCK), i = b;
-                float s = 0;
-                if (!Simd.SCALAR) {
-                    FloatVector acc = FloatVector.zero(F);
-                    for (; i <= end - F.length(); i += F.length()) acc = acc.add(FloatVector.fromArray(F, f, off + i));
-                    s = Simd.sumLanes(acc);
-                }
-                for (; i < end; i++) s += f[off + i];
-                total += s;
-            }
-            return total;
+            return sumShifted(off, n, 0f);
         }
 
         /** this[off], as a float: the shift for {@link #sumShifted}. */

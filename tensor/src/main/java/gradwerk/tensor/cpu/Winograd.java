@@ -135,7 +135,7 @@ final class Winograd {
                                 vXi, 0);
                     // M[ξ][o][tile] (+)= Σ_ch U[ξ][o][ch] · V[ξ][ch][tile]: the GEMM micro-kernel over panels of 2L
                     // tiles, which the input transform wrote in the packed layout it reads
-                    WinogradTransforms.products(36, u, mb, c, c0, v, cn, vXi, ntp, prod, mXi);
+                    WinogradProducts.products(36, u, mb, c, c0, v, cn, vXi, ntp, prod, mXi);
                 }
                 for (int o = 0; o < m; o++)
                     transformOutput(prod, o * ntp, mXi, gr, tw, twp, tw + L, rt, out,

@@ -89,7 +89,7 @@ final class Winograd2x2 {
                     for (int ch = 0; ch < cn; ch++)
                         transformInput(s, n, c0 + ch, padT, padL, ty0, gr, tw, twp, ps, planes, line, rt, v, ch, cn,
                                 vXi, 0);
-                    WinogradTransforms.products(16, u, mb, c, c0, v, cn, vXi, ntp, prod, mXi);
+                    WinogradProducts.products(16, u, mb, c, c0, v, cn, vXi, ntp, prod, mXi);
                 }
                 for (int o = 0; o < m; o++)
                     transformOutput(prod, o * ntp, mXi, gr, tw, twp, tw + L, rt, out,
@@ -137,7 +137,7 @@ final class Winograd2x2 {
                         if (o < m) transformGradient(dy, n, o, ty0, gr, twp, line, planes, rt, tw4, j * bt, wXs);
                         else for (int xi = 0; xi < 16; xi++) Arrays.fill(tw4, xi * wXs + j * bt, xi * wXs + (j + 1) * bt, 0f);
                     }
-                    WinogradTransforms.interleaveGradient(16, tw4, wXs, bt, kn, wp, mb, b);
+                    WinogradProducts.interleaveGradient(16, tw4, wXs, bt, kn, wp, mb, b);
                 }
                 for (int c0 = 0; c0 < cq; c0 += nb) {   // V, 2L input channels at a time → vp[ξ][c0 / 2L][tile][2L]
                     for (int j = 0; j < nb; j++) {
@@ -146,13 +146,13 @@ final class Winograd2x2 {
                                     vXs, bt);
                         else for (int xi = 0; xi < 16; xi++) Arrays.fill(tv, xi * vXs + j * bt, xi * vXs + (j + 1) * bt, 0f);
                     }
-                    WinogradTransforms.transposeInput(16, tv, vXs, bt, kn, nb, vp, cq, c0);
+                    WinogradProducts.transposeInput(16, tv, vXs, bt, kn, nb, vp, cq, c0);
                 }
-                WinogradTransforms.weightProducts(16, vp, wp, bt, kn, mb, cq, du, duXi);
+                WinogradProducts.weightProducts(16, vp, wp, bt, kn, mb, cq, du, duXi);
             }
             sums[t0] = du;
         });
-        float[] du = WinogradTransforms.sumInOrder(sums);
+        float[] du = WinogradProducts.sumInOrder(sums);
         if (du == null) return;
         WinogradTransforms.kernelGradient(4, du, duXi, cq, m, c, gw);   // gw += Gᵀ dU G
     }
@@ -283,12 +283,7 @@ final class Winograd2x2 {
             for (int r = 0; r < 2; r++) {
                 int y = 2 * ty + r;
                 if (y >= oh) break;
-                int row = outAt + y * ow, from = (8 + r * 2) * ss, t = 0;
-                for (; 2 * (t + L) <= ow; t += L)                // 2L whole output columns: interleave the phases
-                    WinogradTransforms.zip2(st, from + t, ss, out, row + 2 * t, bias, add);
-                for (int q = 0; q < 2; q++)
-                    for (int tt = t, x = 2 * t + q; tt < tw && x < ow; tt++, x += 2)
-                        out[row + x] = (add ? out[row + x] : 0f) + bias + st[from + q * ss + tt];
+                WinogradTransforms.outputRow(2, st, (8 + r * 2) * ss, ss, tw, out, outAt + y * ow, ow, bias, add);
             }
         }
     }

@@ -11,9 +11,9 @@ import java.util.Arrays;
  * The transforms of Winograd F(4×4, 3×3) ({@link Winograd}, {@link WinogradWeight}), vectorised over tiles: the
  * input transform Bᵀ d B (with the column-phase planes that make a tile row's columns contiguous), the output
  * transform Aᵀ M A, and the lane shuffles that split a padded row into phases and interleave the output phases
- * back. Also what F(4×4) and F(2×2) ({@link Winograd2x2}) share: the weight transform G g Gᵀ and its adjoint for the
- * weight gradient (for either tile size), the loops that run the products on {@link DirectConv#tileP}, and the
- * in-order sum of per-thread partial results. Only arrays and offsets cross these methods' boundaries, never vectors: in a large compilation unit C2 may
+ * back. Also what F(4×4) and F(2×2) ({@link Winograd2x2}) share: the weight transform G g Gᵀ, its adjoint for the
+ * weight gradient, and the interleaving of output rows (for either tile size). The products between the transforms
+ * are {@link WinogradProducts}. Only arrays and offsets cross these methods' boundaries, never vectors: in a large compilation unit C2 may
  * decline to inline a callee, and a vector argument would then be boxed (an allocation per call).
  */
 final class WinogradTransforms {
@@ -223,14 +223,25 @@ final class WinogradTransforms {
             for (int r = 0; r < 4; r++) {
                 int y = 4 * ty + r;
                 if (y >= oh) break;
-                int row = outAt + y * ow, from = (24 + r * 4) * ss, t = 0;
-                for (; 4 * (t + L) <= ow; t += L)                // 4L whole output columns: interleave the phases
-                    zip4(st, from + t, ss, out, row + 4 * t, bias, add);
-                for (int q = 0; q < 4; q++)                      // the rest, one value at a time
-                    for (int tt = t, x = 4 * t + q; tt < tw && x < ow; tt++, x += 4)
-                        out[row + x] = (add ? out[row + x] : 0f) + bias + st[from + q * ss + tt];
+                outputRow(4, st, (24 + r * 4) * ss, ss, tw, out, outAt + y * ow, ow, bias, add);
             }
         }
+    }
+
+    /**
+     * One output row: the phases st[from + q·ss + t] (q &lt; phases, 4 for F(4×4) and 2 for F(2×2); lane t = tile t)
+     * interleaved into out[row + phases·t + q] for columns below ow, plus bias, added to what is there with add.
+     * Whole vectors of tiles by lane shuffles ({@link #zip4}, {@link #zip2}), the rest one value at a time.
+     */
+    static void outputRow(int phases, float[] st, int from, int ss, int tw, float[] out, int row, int ow, float bias,
+                          boolean add) {
+        int t = 0;
+        for (; phases * (t + L) <= ow; t += L)
+            if (phases == 4) zip4(st, from + t, ss, out, row + 4 * t, bias, add);
+            else zip2(st, from + t, ss, out, row + 2 * t, bias, add);
+        for (int q = 0; q < phases; q++)
+            for (int tt = t, x = phases * t + q; tt < tw && x < ow; tt++, x += phases)
+                out[row + x] = (add ? out[row + x] : 0f) + bias + st[from + q * ss + tt];
     }
 
     /**
@@ -249,64 +260,7 @@ final class WinogradTransforms {
         b.add(d.mul(EIGHT)).add(x5).intoArray(y, to + 3 * step);
     }
 
-    // ================================================================ the products, shared by F(4×4) and F(2×2)
-
-    /**
-     * The forward's products for one K block: M[ξ][o][tile] (= for the first block c0 = 0, else +=)
-     * Σ_ch U[ξ][o][c0 + ch] · V[ξ][ch][tile] for every position ξ &lt; positions, on {@link DirectConv#tileP}. V holds
-     * cn channels × ntp tiles per position (vXi apart) in tileP's packed-panel layout, U is {@link #transformWeights}'
-     * (mb blocks of 4 output channels × c channels per position), M[ξ] lie mXi apart.
-     */
-    static void products(int positions, float[] u, int mb, int c, int c0, float[] v, int cn, int vXi, int ntp,
-                         float[] prod, int mXi) {
-        for (int xi = 0; xi < positions; xi++)
-            for (int ob = 0; ob < mb; ob++) {
-                int wAt = ((xi * mb + ob) * c + c0) * 4, mAt = xi * mXi + ob * 4 * ntp;
-                for (int p = 0; p < ntp; p += 2 * L)
-                    DirectConv.tileP(cn, v, xi * vXi + p * cn, u, wAt, prod, mAt + p, mAt + p + L, ntp, c0 > 0,
-                            0f, 0f, 0f, 0f);
-            }
-    }
-
-    /**
-     * The weight gradient's W for output-channel block b: the transformed dy of its 4 channels (rows of bt tiles at
-     * tw4[ξ·wXs + j·bt], kn of them used) interleaved by channel into wp[((ξ·mb + b)·bt + tile)·4 + j], the weight
-     * layout of {@link DirectConv#tileP}.
-     */
-    static void interleaveGradient(int positions, float[] tw4, int wXs, int bt, int kn, float[] wp, int mb, int b) {
-        for (int xi = 0; xi < positions; xi++)
-            for (int k = 0; k < kn; k += L)
-                zip4(tw4, xi * wXs + k, bt, wp, ((xi * mb + b) * bt + k) * 4, 0f, false);
-    }
-
-    /**
-     * The weight gradient's V for the input channels [c0, c0 + nb): rows of bt tiles at tv[ξ·vXs + j·bt] transposed
-     * to vp[(ξ·cq + c0)·bt + tile·nb + j] (per position, per block of nb = 2L channels, tileP's panel layout).
-     */
-    static void transposeInput(int positions, float[] tv, int vXs, int bt, int kn, int nb, float[] vp, int cq,
-                               int c0) {
-        for (int xi = 0; xi < positions; xi++)
-            for (int j = 0; j < nb; j++)
-                for (int k = 0, from = xi * vXs + j * bt, to = (xi * cq + c0) * bt + j; k < kn; k++)
-                    vp[to + k * nb] = tv[from + k];
-    }
-
-    /**
-     * dU[ξ][4 m][cq] += Σ_tiles W · V for every position, the tiles (kn of them) as tileP's K loop. Per (ξ, block of
-     * 4 output channels) W's panel stays in L1 while the input channels pass, and dU's rows are written in order.
-     * (With the input channels as the outer loop, every 2L channels re-read all of the block's W from L3: measured
-     * 1.2-1.5× slower at the U-Net's deep layers.)
-     */
-    static void weightProducts(int positions, float[] vp, float[] wp, int bt, int kn, int mb, int cq, float[] du,
-                               int duXi) {
-        for (int xi = 0; xi < positions; xi++)
-            for (int b = 0; b < mb; b++)
-                for (int c0 = 0; c0 < cq; c0 += 2 * L) {
-                    int da = xi * duXi + b * 4 * cq + c0;
-                    DirectConv.tileP(kn, vp, (xi * cq + c0) * bt, wp, (xi * mb + b) * bt * 4, du, da, da + L, cq,
-                            true, 0f, 0f, 0f, 0f);
-                }
-    }
+    // ================================================================ weight gradient: Gᵀ dU G
 
     /**
      * gw[0, o, (ch·3 + i)·3 + j] += (Gᵀ dU[o, ch] G)[i][j] for every output channel o &lt; m and input channel ch &lt; c:
@@ -353,18 +307,6 @@ final class WinogradTransforms {
         z0.div(4f).sub(a.div(6f)).add(s.div(24f)).intoArray(y, to);
         b.div(6f).add(d.div(12f)).intoArray(y, to + step);
         a.div(-6f).add(s.div(6f)).add(z5).intoArray(y, to + 2 * step);
-    }
-
-    /** The per-thread partial sums (null where a thread had none) added in index order, so the result does not
-     *  depend on timing; null if there are none. The first array is reused. */
-    static float[] sumInOrder(float[][] parts) {
-        float[] sum = null;
-        for (float[] part : parts) {
-            if (part == null) continue;
-            if (sum == null) sum = part;
-            else for (int i = 0; i < sum.length; i++) sum[i] += part[i];
-        }
-        return sum;
     }
 
     // ================================================================ de-interleaving and interleaving

@@ -84,7 +84,7 @@ final class WinogradWeight {
                         if (o < m) transformGradient(dy, n, o, ty0, gr, tw, twp, line, planes, rt, tw4, j * bt, wXs);
                         else for (int xi = 0; xi < 36; xi++) Arrays.fill(tw4, xi * wXs + j * bt, xi * wXs + (j + 1) * bt, 0f);
                     }
-                    WinogradTransforms.interleaveGradient(36, tw4, wXs, bt, kn, wp, mb, b);
+                    WinogradProducts.interleaveGradient(36, tw4, wXs, bt, kn, wp, mb, b);
                 }
                 for (int c0 = 0; c0 < cq; c0 += NB) {   // V, 2L input channels at a time → vp[ξ][c0 / 2L][tile][2L]
                     for (int j = 0; j < NB; j++) {
@@ -93,13 +93,13 @@ final class WinogradWeight {
                                     NB, vXs, bt);
                         else for (int xi = 0; xi < 36; xi++) Arrays.fill(tv, xi * vXs + j * bt, xi * vXs + (j + 1) * bt, 0f);
                     }
-                    WinogradTransforms.transposeInput(36, tv, vXs, bt, kn, NB, vp, cq, c0);
+                    WinogradProducts.transposeInput(36, tv, vXs, bt, kn, NB, vp, cq, c0);
                 }
-                WinogradTransforms.weightProducts(36, vp, wp, bt, kn, mb, cq, du, duXi);
+                WinogradProducts.weightProducts(36, vp, wp, bt, kn, mb, cq, du, duXi);
             }
             sums[t0] = du;
         });
-        float[] du = WinogradTransforms.sumInOrder(sums);
+        float[] du = WinogradProducts.sumInOrder(sums);
         if (du == null) return;
         WinogradTransforms.kernelGradient(6, du, duXi, cq, m, c, gw);   // gw += Gᵀ dU G
     }

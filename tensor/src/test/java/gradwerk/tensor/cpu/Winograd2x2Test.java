@@ -115,22 +115,8 @@ class Winograd2x2Test {
      * the results differ (the path was taken) by less than 1e-5 of the largest value (F(2×2)'s transforms only add).
      */
     static void takenAndClose(Runnable viaWinograd, Runnable direct, Tensor winogradResult, Tensor directResult) {
-        withWinograd2x2(16, viaWinograd);
-        boolean before = Winograd.enabled;
-        Winograd.enabled = false;
-        try {
-            direct.run();
-        } finally {
-            Winograd.enabled = before;
-        }
-        double[] wv = winogradResult.toDoubleArray(), dv = directResult.toDoubleArray();
-        double maxAbs = 0, maxDiff = 0;
-        for (int i = 0; i < wv.length; i++) {
-            maxAbs = Math.max(maxAbs, Math.abs(dv[i]));
-            maxDiff = Math.max(maxDiff, Math.abs(wv[i] - dv[i]));
-        }
-        assertTrue(maxDiff > 0, "bit-identical to the direct kernel: the F(2x2) path was not taken");
-        assertTrue(maxDiff < 1e-5 * maxAbs, "F(2x2) differs from the direct kernel by " + maxDiff + " (max " + maxAbs + ")");
+        WinogradTest.takenAndClose(body -> withWinograd2x2(16, body), 1e-5, viaWinograd, direct, winogradResult,
+                directResult);
     }
 
     /** Runs body with F(2×2) on for every map size from 1 pixel and minChannels channels, and F(4×4) off. */

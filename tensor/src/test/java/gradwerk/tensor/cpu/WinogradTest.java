@@ -99,7 +99,17 @@ class WinogradTest {
      * largest value.
      */
     static void takenAndClose(Runnable viaWinograd, Runnable direct, Tensor winogradResult, Tensor directResult) {
-        withWinograd(16, viaWinograd);
+        takenAndClose(body -> withWinograd(16, body), 1e-4, viaWinograd, direct, winogradResult, directResult);
+    }
+
+    /**
+     * Runs viaWinograd inside withPath (which turns the path under test on) and direct with every Winograd path off,
+     * and checks that the results differ (the path was taken: its rounding is not the direct kernel's) by less than
+     * tolerance times the largest value.
+     */
+    static void takenAndClose(java.util.function.Consumer<Runnable> withPath, double tolerance, Runnable viaWinograd,
+                              Runnable direct, Tensor winogradResult, Tensor directResult) {
+        withPath.accept(viaWinograd);
         boolean before = Winograd.enabled;
         Winograd.enabled = false;
         try {
@@ -114,7 +124,7 @@ class WinogradTest {
             maxDiff = Math.max(maxDiff, Math.abs(wv[i] - dv[i]));
         }
         assertTrue(maxDiff > 0, "bit-identical to the direct kernel: the Winograd path was not taken");
-        assertTrue(maxDiff < 1e-4 * maxAbs, "Winograd differs from the direct kernel by " + maxDiff + " (max " + maxAbs + ")");
+        assertTrue(maxDiff < tolerance * maxAbs, "Winograd differs from the direct kernel by " + maxDiff + " (max " + maxAbs + ")");
     }
 
     @Test

@@ -1,0 +1,86 @@
+package gradwerk.tensor.cpu;
+
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The products of the Winograd convolutions, shared by F(4×4, 3×3) ({@link Winograd}, {@link WinogradWeight}) and
+ * F(2×2, 3×3) ({@link Winograd2x2}), which differ only in the number of positions ξ (36 or 16): for every ξ a
+ * matrix product between transformed operands, run on the direct convolution's micro-kernel
+ * {@link DirectConv#tileP} (4 output channels × 2L columns per register tile). Also the reshuffles that put the
+ * weight gradient's operands into tileP's layouts, and the in-order sum of per-thread partial results.
+ */
+final class WinogradProducts {
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final int L = Simd.SCALAR ? 1 : F.length();
+
+    private WinogradProducts() {}
+
+    /**
+     * The forward's products for one K block: M[ξ][o][tile] (= for the first block c0 = 0, else +=)
+     * Σ_ch U[ξ][o][c0 + ch] · V[ξ][ch][tile] for every position ξ &lt; positions, on {@link DirectConv#tileP}. V holds
+     * cn channels × ntp tiles per position (vXi apart) in tileP's packed-panel layout, U is {@link WinogradTransforms#transformWeights}'
+     * (mb blocks of 4 output channels × c channels per position), M[ξ] lie mXi apart.
+     */
+    static void products(int positions, float[] u, int mb, int c, int c0, float[] v, int cn, int vXi, int ntp,
+                         float[] prod, int mXi) {
+        for (int xi = 0; xi < positions; xi++)
+            for (int ob = 0; ob < mb; ob++) {
+                int wAt = ((xi * mb + ob) * c + c0) * 4, mAt = xi * mXi + ob * 4 * ntp;
+                for (int p = 0; p < ntp; p += 2 * L)
+                    DirectConv.tileP(cn, v, xi * vXi + p * cn, u, wAt, prod, mAt + p, mAt + p + L, ntp, c0 > 0,
+                            0f, 0f, 0f, 0f);
+            }
+    }
+
+    /**
+     * The weight gradient's W for output-channel block b: the transformed dy of its 4 channels (rows of bt tiles at
+     * tw4[ξ·wXs + j·bt], kn of them used) interleaved by channel into wp[((ξ·mb + b)·bt + tile)·4 + j], the weight
+     * layout of {@link DirectConv#tileP}.
+     */
+    static void interleaveGradient(int positions, float[] tw4, int wXs, int bt, int kn, float[] wp, int mb, int b) {
+        for (int xi = 0; xi < positions; xi++)
+            for (int k = 0; k < kn; k += L)
+                WinogradTransforms.zip4(tw4, xi * wXs + k, bt, wp, ((xi * mb + b) * bt + k) * 4, 0f, false);
+    }
+
+    /**
+     * The weight gradient's V for the input channels [c0, c0 + nb): rows of bt tiles at tv[ξ·vXs + j·bt] transposed
+     * to vp[(ξ·cq + c0)·bt + tile·nb + j] (per position, per block of nb = 2L channels, tileP's panel layout).
+     */
+    static void transposeInput(int positions, float[] tv, int vXs, int bt, int kn, int nb, float[] vp, int cq,
+                               int c0) {
+        for (int xi = 0; xi < positions; xi++)
+            for (int j = 0; j < nb; j++)
+                for (int k = 0, from = xi * vXs + j * bt, to = (xi * cq + c0) * bt + j; k < kn; k++)
+                    vp[to + k * nb] = tv[from + k];
+    }
+
+    /**
+     * dU[ξ][4 m][cq] += Σ_tiles W · V for every position, the tiles (kn of them) as tileP's K loop. Per (ξ, block of
+     * 4 output channels) W's panel stays in L1 while the input channels pass, and dU's rows are written in order.
+     * (With the input channels as the outer loop, every 2L channels re-read all of the block's W from L3: measured
+     * 1.2-1.5× slower at the U-Net's deep layers.)
+     */
+    static void weightProducts(int positions, float[] vp, float[] wp, int bt, int kn, int mb, int cq, float[] du,
+                               int duXi) {
+        for (int xi = 0; xi < positions; xi++)
+            for (int b = 0; b < mb; b++)
+                for (int c0 = 0; c0 < cq; c0 += 2 * L) {
+                    int da = xi * duXi + b * 4 * cq + c0;
+                    DirectConv.tileP(kn, vp, (xi * cq + c0) * bt, wp, (xi * mb + b) * bt * 4, du, da, da + L, cq,
+                            true, 0f, 0f, 0f, 0f);
+                }
+    }
+
+    /** The per-thread partial sums (null where a thread had none) added in index order, so the result does not
+     *  depend on timing; null if there are none. The first array is reused. */
+    static float[] sumInOrder(float[][] parts) {
+        float[] sum = null;
+        for (float[] part : parts) {
+            if (part == null) continue;
+            if (sum == null) sum = part;
+            else for (int i = 0; i < sum.length; i++) sum[i] += part[i];
+        }
+        return sum;
+    }
+}
