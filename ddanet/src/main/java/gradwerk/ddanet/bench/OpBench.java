@@ -37,6 +37,9 @@ public final class OpBench {
             {"attn", new int[] {4, 256, 16, 16, 256, 31}, GridPadding.BORDER},
     };
 
+    /** The least time spent warming up each row before it is timed (1.5 s). */
+    static final long WARM_NANOS = 1_500_000_000L;
+
     public static Map<String, Double> gridSample(int reps, Device device) {
         Map<String, Double> rows = new LinkedHashMap<>();
         Generator g = new Generator(3);
@@ -94,8 +97,14 @@ public final class OpBench {
         if (t.numel() > 0) t.reshape(-1).get(0);
     }
 
+    /**
+     * Median milliseconds of {@code reps} timed runs of {@code body}, after at least {@code warmup} untimed runs and at
+     * least {@link #WARM_NANOS} of them: the JIT compiles a kernel only after it has run many times, so a fixed two or
+     * three calls (enough for PyTorch, whose kernels are compiled ahead of time) would time the interpreter.
+     */
     static double ms(int reps, int warmup, Runnable body) {
-        for (int i = 0; i < warmup; i++) body.run();
+        long warmEnd = System.nanoTime() + WARM_NANOS;
+        for (int i = 0; i < warmup || System.nanoTime() < warmEnd; i++) body.run();
         double[] t = new double[reps];
         for (int i = 0; i < reps; i++) {
             long t0 = System.nanoTime();

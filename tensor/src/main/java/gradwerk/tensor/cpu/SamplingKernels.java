@@ -210,6 +210,10 @@ final class SamplingKernels {
         final boolean[] inside;
         /** The weights as floats, for float32 images. */
         final float[] wtf;
+        /** Pixel coordinates ix, iy of the loaded pixels (after border clamping). */
+        final double[] ix, iy;
+        /** Forward pass over a zero-bordered copy of the input ({@link #computePadded}): one offset per pixel. */
+        final int[] poff;
 
         Taps(Interpolation mode, GridPadding padding, boolean alignCorners, int h, int w) {
             this.nearest = mode == Interpolation.NEAREST;
@@ -227,6 +231,9 @@ final class SamplingKernels {
             coords = new double[2 * PIXELS];
             inside = new boolean[PIXELS];
             wtf = new float[taps * PIXELS];
+            ix = new double[PIXELS];
+            iy = new double[PIXELS];
+            poff = new int[PIXELS];
         }
 
         /** Loads the (x, y) of pixels [p0, p0+len) of sample n from a contiguous grid [N,outH,outW,2]. */
@@ -239,25 +246,13 @@ final class SamplingKernels {
         }
 
         /**
-         * Computes the taps of the first len loaded pixels, and with {@code derivatives} also dwx/dwy. The pixel
-         * coordinate {@code (x+1)/2·(size-1)} (aligned) or {@code ((x+1)·size - 1)/2} is computed as
-         * {@code (x+1)·slope - shift}, which rounds identically (the halving is exact).
+         * Computes the taps of the first len loaded pixels, and with {@code derivatives} also dwx/dwy: for each tap
+         * its offset in the (unpadded) plane, -1 when it is outside the image.
          */
         void compute(int len, boolean derivatives) {
-            double sx = alignCorners ? (w - 1) / 2.0 : w / 2.0, sy = alignCorners ? (h - 1) / 2.0 : h / 2.0;
-            double shift = alignCorners ? 0 : 0.5;
+            coordinates(len);
             for (int x = 0; x < len; x++) {
-                double ix = (coords[2 * x] + 1) * sx - shift, iy = (coords[2 * x + 1] + 1) * sy - shift;
-                double gx = sx, gy = sy;
-                if (border) { // clamp into the image; a clamped coordinate does not move the output (slope 0)
-                    if (ix <= 0) { ix = 0; gx = 0; } else if (ix >= w - 1) { ix = w - 1; gx = 0; }
-                    if (iy <= 0) { iy = 0; gy = 0; } else if (iy >= h - 1) { iy = h - 1; gy = 0; }
-                }
-                // NaN or far outside: a coordinate surely outside the image (PyTorch's safe_downgrade_to_int_range)
-                if (!(ix > -1e9 && ix < 1e9)) ix = -100;
-                if (!(iy > -1e9 && iy < 1e9)) iy = -100;
-                slopeX[x] = gx;
-                slopeY[x] = gy;
+                double ix = this.ix[x], iy = this.iy[x];
                 if (nearest) {
                     int cx = (int) Math.rint(ix), cy = (int) Math.rint(iy); // round half to even, like nearbyint
                     off[x] = cx >= 0 && cx < w && cy >= 0 && cy < h ? cy * w + cx : -1;
@@ -290,6 +285,95 @@ final class SamplingKernels {
                     dwy[t + 2] = 1 - fx;
                     dwy[t + 3] = fx;
                 }
+            }
+        }
+
+        /**
+         * The pixel coordinates ix, iy of the first len loaded pixels and their slopes. The pixel coordinate
+         * {@code (x+1)/2·(size-1)} (aligned) or {@code ((x+1)·size - 1)/2} is computed as {@code (x+1)·slope - shift},
+         * which rounds identically (the halving is exact).
+         */
+        private void coordinates(int len) {
+            double sx = alignCorners ? (w - 1) / 2.0 : w / 2.0, sy = alignCorners ? (h - 1) / 2.0 : h / 2.0;
+            double shift = alignCorners ? 0 : 0.5;
+            for (int x = 0; x < len; x++) {
+                double ix = (coords[2 * x] + 1) * sx - shift, iy = (coords[2 * x + 1] + 1) * sy - shift;
+                double gx = sx, gy = sy;
+                if (border) { // clamp into the image; a clamped coordinate does not move the output (slope 0)
+                    if (ix <= 0) { ix = 0; gx = 0; } else if (ix >= w - 1) { ix = w - 1; gx = 0; }
+                    if (iy <= 0) { iy = 0; gy = 0; } else if (iy >= h - 1) { iy = h - 1; gy = 0; }
+                }
+                // NaN or far outside: a coordinate surely outside the image (PyTorch's safe_downgrade_to_int_range)
+                if (!(ix > -1e9 && ix < 1e9)) ix = -100;
+                if (!(iy > -1e9 && iy < 1e9)) iy = -100;
+                this.ix[x] = ix;
+                this.iy[x] = iy;
+                slopeX[x] = gx;
+                slopeY[x] = gy;
+            }
+        }
+
+        /** Row length of the zero-bordered copy of an h x w plane that {@link #gatherPadded} reads. */
+        static int paddedWidth(int w) {
+            return w + 2;
+        }
+
+        /**
+         * Floats per zero-bordered plane: two zero rows above the image, one below, one zero column on each side.
+         * Every bilinear 2 x 2 block whose top-left tap (x0, y0) has -1 &lt;= x0 &lt; w and -1 &lt;= y0 &lt; h lies
+         * inside it, with its outside taps on zeros; the block at offset 0 is all zeros (the two top rows), which is
+         * where a pixel whose taps are all outside reads.
+         */
+        static int paddedPlane(int h, int w) {
+            return (h + 3) * (w + 2);
+        }
+
+        /**
+         * The forward taps of the first len loaded pixels over zero-bordered planes: {@code poff[x]} is the offset of
+         * the pixel's top-left tap (bilinear) or of its pixel (nearest) in the padded plane, {@code wtf} its four
+         * weights. A tap outside the image lands on the zero border, so {@link #gatherPadded} needs no tests: it
+         * is the same sum as {@link #gather} (taps outside the image add +0).
+         */
+        void computePadded(int len) {
+            coordinates(len);
+            int pw = paddedWidth(w);
+            for (int x = 0; x < len; x++) {
+                double ix = this.ix[x], iy = this.iy[x];
+                if (nearest) {
+                    int cx = (int) Math.rint(ix), cy = (int) Math.rint(iy); // round half to even, like nearbyint
+                    poff[x] = cx >= 0 && cx < w && cy >= 0 && cy < h ? (cy + 2) * pw + cx + 1 : 0;
+                    continue;
+                }
+                int x0 = (int) Math.floor(ix), y0 = (int) Math.floor(iy), t = 4 * x;
+                if (x0 >= -1 && x0 < w && y0 >= -1 && y0 < h) {
+                    double fx = ix - x0, fy = iy - y0;
+                    poff[x] = (y0 + 2) * pw + x0 + 1;
+                    wtf[t] = (float) ((1 - fx) * (1 - fy));
+                    wtf[t + 1] = (float) (fx * (1 - fy));
+                    wtf[t + 2] = (float) ((1 - fx) * fy);
+                    wtf[t + 3] = (float) (fx * fy);
+                } else {                                         // all four taps outside: read the zero block
+                    poff[x] = 0;
+                    wtf[t] = wtf[t + 1] = wtf[t + 2] = wtf[t + 3] = 0f;
+                }
+            }
+        }
+
+        /**
+         * out[ob + x] = the taps of pixel x read from the zero-bordered plane at in[ib + ...], for x &lt; len, after
+         * {@link #computePadded}. Straight-line code: no test per tap or per pixel.
+         */
+        void gatherPadded(float[] in, int ib, float[] out, int ob, int len) {
+            int[] poff = this.poff;
+            if (nearest) {
+                for (int x = 0; x < len; x++) out[ob + x] = in[ib + poff[x]];
+                return;
+            }
+            float[] wt = wtf;
+            int pw = paddedWidth(w);
+            for (int x = 0, t = 0; x < len; x++, t += 4) {
+                int o = ib + poff[x];
+                out[ob + x] = wt[t] * in[o] + wt[t + 1] * in[o + 1] + wt[t + 2] * in[o + pw] + wt[t + 3] * in[o + pw + 1];
             }
         }
 
@@ -330,21 +414,41 @@ final class SamplingKernels {
         int n0 = in.size(0), c0 = in.size(1), h = in.size(2), wd = in.size(3), ohw = gr.size(1) * gr.size(2);
         int hw = h * wd, io = in.offset(), blocks = Math.ceilDiv(ohw, PIXELS);
         boolean f32 = in.dtype() == DType.FLOAT32;
-        float[] fi = f32 ? CpuStorage.floats(in) : null, fo = f32 ? CpuStorage.floats(out) : null;
+        float[] fo = f32 ? CpuStorage.floats(out) : null;
         double[] di = f32 ? null : CpuStorage.doubles(in), dout = f32 ? null : CpuStorage.doubles(out);
+        // float32: gather from zero-bordered copies of the planes (branch-free taps, see Taps.computePadded)
+        int plane = Taps.paddedPlane(h, wd);
+        float[] fp = f32 ? padPlanes(CpuStorage.floats(in), io, n0 * c0, h, wd) : null;
         Parallel.forRange(n0 * blocks, Math.max(1, 16384 / (c0 * PIXELS)), (r0, r1) -> {
             Taps tp = new Taps(mode, padding, alignCorners, h, wd);
             for (int r = r0; r < r1; r++) {
                 int n = r / blocks, p0 = r % blocks * PIXELS, len = Math.min(PIXELS, ohw - p0);
                 tp.load(gr, n, p0, len);
-                tp.compute(len, false);
+                if (f32) tp.computePadded(len);
+                else tp.compute(len, false);
                 for (int c = 0; c < c0; c++) {
-                    int ib = io + (n * c0 + c) * hw, ob = (n * c0 + c) * ohw + p0;
-                    if (f32) tp.gather(fi, ib, fo, ob, len);
-                    else tp.gather(di, ib, dout, ob, len);
+                    int ob = (n * c0 + c) * ohw + p0;
+                    if (f32) tp.gatherPadded(fp, (n * c0 + c) * plane, fo, ob, len);
+                    else tp.gather(di, io + (n * c0 + c) * hw, dout, ob, len);
                 }
             }
         });
+    }
+
+    /**
+     * Copies {@code planes} contiguous h x w planes starting at {@code in[at]} into zero-bordered planes of
+     * {@link Taps#paddedPlane} floats (image at row 2, column 1). Costs one pass over the input, against the
+     * four reads per output pixel and channel of the gather; in exchange the gather has no tests.
+     */
+    private static float[] padPlanes(float[] in, int at, int planes, int h, int w) {
+        int pw = Taps.paddedWidth(w), plane = Taps.paddedPlane(h, w);
+        float[] padded = new float[planes * plane];
+        Parallel.forRange(planes, Math.max(1, 32768 / plane), (p0, p1) -> {
+            for (int p = p0; p < p1; p++)
+                for (int y = 0; y < h; y++)
+                    System.arraycopy(in, at + (p * h + y) * w, padded, p * plane + (y + 2) * pw + 1, w);
+        });
+        return padded;
     }
 
     static void gridSample2dBackward(Tensor gradOut, Tensor input, Tensor grid, Interpolation mode,

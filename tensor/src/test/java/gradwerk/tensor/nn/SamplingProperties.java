@@ -197,6 +197,25 @@ class SamplingProperties {
         assertValues(new double[] {0, 0, 0.35, 0, 0, 0.65}, gb.input(), 1e-12, "scatter onto the right column");
     }
 
+    /**
+     * Taps outside the image contribute nothing, even next to non-finite pixels: the float32 forward reads outside
+     * taps from a zero border (weight times 0) and must not reach an inf or NaN through a neighbouring tap.
+     */
+    @Test
+    void outsideTapsNeverReadTheImage() {
+        float inf = Float.POSITIVE_INFINITY;
+        // 2 x 3 image, float32, with inf and NaN in the corners next to where the outside points land
+        Tensor x = Tensor.of(new float[] {inf, 2, Float.NaN, 4, 5, inf}, 1, 1, 2, 3);
+        // aligned, W = 3, H = 2 (pixel x = gx + 1, y = (gy + 1) / 2): x = -2 (both columns left of the image),
+        // x = 5 (right of it), y = 3 (below it), and x = -0.5 on row 1, whose only tap inside is pixel (0, 1) = 4
+        Tensor far = Tensor.of(new double[] {-3, -1, 4, 1, 0, 5, -1.5, 1}, 1, 1, 4, 2).to(DType.FLOAT32);
+        assertValues(new double[] {0, 0, 0, 2}, grid(x, far, Interpolation.BILINEAR, GridPadding.ZEROS, true), 0,
+                "bilinear, outside taps");
+        // nearest: -0.5 rounds to -0, which is column 0
+        assertValues(new double[] {0, 0, 0, 4}, grid(x, far, Interpolation.NEAREST, GridPadding.ZEROS, true), 0,
+                "nearest, outside pixels");
+    }
+
     private static Tensor grid(Tensor x, Tensor g, Interpolation mode, GridPadding padding, boolean align) {
         return Sampling.gridSample(x, g, mode, padding, align);
     }
