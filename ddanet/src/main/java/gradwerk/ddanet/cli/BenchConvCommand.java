@@ -40,6 +40,10 @@ final class BenchConvCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3", description = "untimed fwd+bwd runs per shape (default: ${DEFAULT-VALUE})")
     int warmup;
 
+    @Option(names = "--warmup-rounds", defaultValue = "1", description = "untimed rounds over all shapes before the"
+            + " timed ones, gradwerk only (default: ${DEFAULT-VALUE}): the JIT compiles, the heap grows to its working size")
+    int warmupRounds;
+
     @Option(names = "--filter", defaultValue = "", description = "only shapes whose line contains this, e.g. hw=16")
     String filter;
 
@@ -57,8 +61,8 @@ final class BenchConvCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (rounds < 1 || reps < 1 || warmup < 0)
-            throw new IllegalArgumentException("--rounds and --reps must be >= 1, --warmup >= 0");
+        if (rounds < 1 || reps < 1 || warmup < 0 || warmupRounds < 0)
+            throw new IllegalArgumentException("--rounds and --reps must be >= 1, --warmup and --warmup-rounds >= 0");
         int t = BenchTools.threads(threads);
         List<int[]> shapes = ConvBench.select(ConvBench.UNET, filter);
         if (shapes.isEmpty()) throw new IllegalArgumentException("--filter '" + filter + "' matches no shape");
@@ -81,6 +85,15 @@ final class BenchConvCommand implements Callable<Integer> {
                 System.out.println(pyOut.readLine()); // its header
             }
             System.out.println(ConvBench.header(reps, warmup));
+            // Untimed rounds first. A fresh JVM is not yet in the state a training run is in after its first steps:
+            // kernels still being compiled, and the heap still growing (G1 sizes it from the allocation rate; while
+            // it grows, allocations land in memory the process has never touched). Measured with 4 shapes per round
+            // (2026-11-27): 16->16 @ 256² ran at 20-27 GFLOPS in the rounds where the heap grew by 200-600 MB and
+            // at 70-95 in the others; with a fixed, pre-touched heap, at 70-95 in every round.
+            for (int r = 1; r <= warmupRounds; r++) {
+                System.out.println("# warm-up round " + r + "/" + warmupRounds + " (untimed)");
+                for (int[] s : shapes) ConvBench.measure(s, 1, warmup);
+            }
             for (int r = 1; r <= rounds; r++) {
                 System.out.println("# round " + r + "/" + rounds);
                 for (int[] s : shapes) {
