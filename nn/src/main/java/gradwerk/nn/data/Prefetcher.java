@@ -40,6 +40,8 @@ final class Prefetcher<B> implements AutoCloseable {
     }
 
     private void run(int count, IntFunction<B> load) {
+        // loading overlaps the training step: its kernels stay on this thread instead of taking the compute team
+        gradwerk.tensor.cpu.Parallel.keepLoopsOnThisThread();
         try {
             for (int i = 0; i < count; i++) {
                 if (closed) return;

@@ -143,6 +143,26 @@ class DataLoaderTest {
         }
     }
 
+    /** The loader's kernels stay on its thread: the compute team is the training loop's (Parallel.keepLoopsOnThisThread). */
+    @Test
+    void loadingKeepsItsLoopsOnItsThread() {
+        int saved = gradwerk.tensor.cpu.Parallel.threads();
+        gradwerk.tensor.cpu.Parallel.setThreads(2);
+        try {
+            java.util.Set<Thread> ran = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            Dataset<Sample> ds = numbered(6).map(s -> {
+                gradwerk.tensor.cpu.Parallel.forRange(64, 1, (a, b) -> ran.add(Thread.currentThread()));
+                return s;
+            });
+            var dl = DataLoader.builder(ds, Batch::stack).batchSize(2).prefetch(2).build();
+            assertEquals(3, drain(dl, 0, 0).size());
+            assertEquals(1, ran.size(), "threads that ran the loader's loops: " + ran);
+            assertTrue(ran.iterator().next().getName().startsWith(Prefetcher.THREAD_PREFIX));
+        } finally {
+            gradwerk.tensor.cpu.Parallel.setThreads(saved);
+        }
+    }
+
     @Test
     void closingMidEpochStopsTheThread() {
         long before = workerThreads();

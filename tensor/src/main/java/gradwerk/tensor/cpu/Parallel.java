@@ -25,8 +25,11 @@ import java.util.concurrent.locks.LockSupport;
  * <li>The caller waits (spinning, then parked) until every claimed chunk is finished, and rethrows the first
  *     exception a chunk threw.
  * </ol>
- * A loop started from inside a chunk (nested parallelism), or while another thread holds the team (a data-loader
- * thread, say), runs on its calling thread: the cores are busy with the loop that holds the team anyway.
+ * A loop started from inside a chunk (nested parallelism), or while another thread holds the team, runs on its
+ * calling thread: the cores are busy with the loop that holds the team anyway. A background thread whose work must
+ * not take the team from the training loop (the data loader's) calls {@link #keepLoopsOnThisThread()} once, and all
+ * its loops run on itself: otherwise, a training-step kernel starting while the loader held the team for a few
+ * milliseconds would run on one core to its end.
  * {@code -Dgradwerk.parallel.team=false} uses a {@link java.util.concurrent.ForkJoinPool} instead (the previous
  * implementation, kept for comparison).
  */
@@ -48,6 +51,17 @@ public final class Parallel {
     private static volatile java.util.concurrent.ForkJoinPool pool = TEAM ? null : newPool(threads);
 
     private Parallel() {}
+
+    /** Threads whose loops never use the team (see {@link #keepLoopsOnThisThread()}). */
+    private static final ThreadLocal<Boolean> SERIAL = ThreadLocal.withInitial(() -> false);
+
+    /**
+     * From now on, every loop started on the calling thread runs on that thread alone. For background threads (the
+     * data loader) whose work overlaps the training step and must not take the cores from it in bursts.
+     */
+    public static void keepLoopsOnThisThread() {
+        SERIAL.set(true);
+    }
 
     /** The number of threads kernels may use. */
     public static int threads() {
@@ -76,7 +90,7 @@ public final class Parallel {
      */
     public static void forRange(int n, int grain, Range body) {
         int chunks = (int) Math.min(threads, Math.max(1, n / Math.max(1, (long) grain)));
-        if (chunks > 1) {
+        if (chunks > 1 && !SERIAL.get()) {
             if (TEAM) {
                 Team t = team;
                 if (t != null && t.run(body, n, chunks)) return;

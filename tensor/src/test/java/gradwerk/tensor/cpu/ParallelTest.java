@@ -144,6 +144,26 @@ class ParallelTest {
         });
     }
 
+    /** A thread that keeps its loops to itself runs every chunk itself, and other threads still get the team. */
+    @Test
+    void keptLoopsRunOnTheirThread() throws Exception {
+        Parallel.setThreads(2);
+        Set<Thread> seen = ConcurrentHashMap.newKeySet();
+        var sum = new AtomicLong();
+        Thread loader = new Thread(() -> {
+            Parallel.keepLoopsOnThisThread();
+            Parallel.forRange(1000, 1, (from, to) -> {
+                seen.add(Thread.currentThread());
+                for (int i = from; i < to; i++) sum.addAndGet(i);
+            });
+        });
+        loader.start();
+        loader.join();
+        assertEquals(Set.of(loader), seen);
+        assertEquals(999L * 1000 / 2, sum.get());
+        chunksRunConcurrently();                            // the calling thread is unaffected
+    }
+
     @Test
     void badThreadCount() {
         var e = assertThrows(IllegalArgumentException.class, () -> Parallel.setThreads(0));
