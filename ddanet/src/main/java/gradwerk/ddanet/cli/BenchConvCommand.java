@@ -31,7 +31,8 @@ import java.util.concurrent.Callable;
 @Command(name = "conv2d", mixinStandardHelpOptions = true,
         description = "conv2d GFLOPS (fwd, fwd+bwd) on the U-Net's shapes, side by side with PyTorch when installed.")
 final class BenchConvCommand implements Callable<Integer> {
-    @Option(names = "--rounds", defaultValue = "3", description = "interleaved rounds (default: ${DEFAULT-VALUE})")
+    @Option(names = "--rounds", defaultValue = "5", description = "interleaved rounds, gradwerk then PyTorch per shape;"
+            + " the summary is the median of the per-round ratios (default: ${DEFAULT-VALUE}: single rounds move ±30 %% here)")
     int rounds;
 
     @Option(names = "--reps", defaultValue = "7", description = "timed runs per measurement, median (default: ${DEFAULT-VALUE})")
