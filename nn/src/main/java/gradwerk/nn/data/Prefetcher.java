@@ -1,5 +1,7 @@
 package gradwerk.nn.data;
 
+import gradwerk.tensor.cpu.Parallel;
+
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +43,7 @@ final class Prefetcher<B> implements AutoCloseable {
 
     private void run(int count, IntFunction<B> load) {
         // loading overlaps the training step: its kernels stay on this thread instead of taking the compute team
-        gradwerk.tensor.cpu.Parallel.keepLoopsOnThisThread();
+        Parallel.keepLoopsOnThisThread();
         try {
             for (int i = 0; i < count; i++) {
                 if (closed) return;

@@ -1,11 +1,14 @@
 package gradwerk.nn.data;
 
 import gradwerk.tensor.Tensor;
+import gradwerk.tensor.cpu.Parallel;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -146,12 +149,12 @@ class DataLoaderTest {
     /** The loader's kernels stay on its thread: the compute team is the training loop's (Parallel.keepLoopsOnThisThread). */
     @Test
     void loadingKeepsItsLoopsOnItsThread() {
-        int saved = gradwerk.tensor.cpu.Parallel.threads();
-        gradwerk.tensor.cpu.Parallel.setThreads(2);
+        int saved = Parallel.threads();
+        Parallel.setThreads(2);
         try {
-            java.util.Set<Thread> ran = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            Set<Thread> ran = ConcurrentHashMap.newKeySet();
             Dataset<Sample> ds = numbered(6).map(s -> {
-                gradwerk.tensor.cpu.Parallel.forRange(64, 1, (a, b) -> ran.add(Thread.currentThread()));
+                Parallel.forRange(64, 1, (a, b) -> ran.add(Thread.currentThread()));
                 return s;
             });
             var dl = DataLoader.builder(ds, Batch::stack).batchSize(2).prefetch(2).build();
@@ -159,7 +162,7 @@ class DataLoaderTest {
             assertEquals(1, ran.size(), "threads that ran the loader's loops: " + ran);
             assertTrue(ran.iterator().next().getName().startsWith(Prefetcher.THREAD_PREFIX));
         } finally {
-            gradwerk.tensor.cpu.Parallel.setThreads(saved);
+            Parallel.setThreads(saved);
         }
     }
 

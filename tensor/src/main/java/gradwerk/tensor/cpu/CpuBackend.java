@@ -293,7 +293,8 @@ public class CpuBackend extends ScalarBackend {
     }
 
     // ================================================================ nn kernels (ConvKernels, PoolKernels,
-    // SamplingKernels, NormKernels); each is tested against the reference in ScalarBackend/NnReference.
+    // SamplingKernels, GridSampleKernels, NormKernels); each is tested against the reference in
+    // ScalarBackend/NnReference.
 
     /** Convolution tasks (image, band) in contiguous chunks, one per core; each chunk runs its primitives inline. */
     private static final ConvLowering.Tasks CORES = (count, body) -> Parallel.forRange(count, 1, body::run);
@@ -372,13 +373,13 @@ public class CpuBackend extends ScalarBackend {
     @Override
     public void gridSample2d(Tensor input, Tensor grid, Interpolation mode, GridPadding padding, boolean alignCorners,
                              Tensor out) {
-        SamplingKernels.gridSample2d(input, grid, mode, padding, alignCorners, out);
+        GridSampleKernels.gridSample2d(input, grid, mode, padding, alignCorners, out);
     }
 
     @Override
     public void gridSample2dBackward(Tensor gradOut, Tensor input, Tensor grid, Interpolation mode, GridPadding padding,
                                      boolean alignCorners, Tensor gradInput, Tensor gradGrid) {
-        SamplingKernels.gridSample2dBackward(gradOut, input, grid, mode, padding, alignCorners, gradInput, gradGrid);
+        GridSampleKernels.gridSample2dBackward(gradOut, input, grid, mode, padding, alignCorners, gradInput, gradGrid);
     }
 
     @Override

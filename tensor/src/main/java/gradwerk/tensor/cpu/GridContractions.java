@@ -15,7 +15,7 @@ import java.util.Arrays;
  * then multiplies and reduces it; here nothing of that size exists. The image and p are first copied channels-last
  * ([N,H·W,C] and [N,Q,C]), so a tap is one contiguous run of C numbers and the work per tap is a SIMD dot product
  * (energies, grid gradient) or a SIMD axpy (mixed values, input gradient). Tap positions and weights come from
- * {@link SamplingKernels.Taps}, the same code as grid_sample's.
+ * {@link GridSampleKernels.Taps}, the same code as grid_sample's.
  *
  * <p>Race freedom and determinism: Dot, Mix and the grid gradient give each thread whole queries (disjoint
  * outputs). The input gradient scatters into the taps, so it is split by (image, block of channels): each element
@@ -47,10 +47,10 @@ final class GridContractions {
         double[] od = f32 ? null : CpuStorage.doubles(out);
         int c = g.c;
         Parallel.forRange(g.n * g.q, g.grain(c), (r0, r1) -> {
-            SamplingKernels.Taps tp = g.taps();
+            GridSampleKernels.Taps tp = g.taps();
             for (int r = r0; r < r1; r++) {
                 int n = r / g.q, row = pt.offset() + r * c, image = x.offset() + n * g.hw * c;
-                for (int s0 = 0; s0 < g.s; s0 += SamplingKernels.PIXELS) {
+                for (int s0 = 0; s0 < g.s; s0 += GridSampleKernels.PIXELS) {
                     int len = g.load(tp, n, r % g.q, s0, false), at = out.offset() + r * g.s + s0;
                     for (int i = 0; i < len; i++) {
                         double e = 0;
@@ -78,14 +78,14 @@ final class GridContractions {
         double[] od = f32 ? null : CpuStorage.doubles(out);
         int c = g.c;
         Parallel.forRange(g.n * g.q, g.grain(c), (r0, r1) -> {
-            SamplingKernels.Taps tp = g.taps();
+            GridSampleKernels.Taps tp = g.taps();
             float[] accF = f32 ? new float[c] : null;
             double[] accD = f32 ? null : new double[c];
             for (int r = r0; r < r1; r++) {
                 int n = r / g.q, q = r % g.q, image = x.offset() + n * g.hw * c;
                 if (f32) Arrays.fill(accF, 0f);
                 else Arrays.fill(accD, 0.0);
-                for (int s0 = 0; s0 < g.s; s0 += SamplingKernels.PIXELS) {
+                for (int s0 = 0; s0 < g.s; s0 += GridSampleKernels.PIXELS) {
                     int len = g.load(tp, n, q, s0, false), at = wc.offset() + r * g.s + s0;
                     for (int i = 0; i < len; i++) {
                         double weight = f32 ? wf[at + i] : wd[at + i];
@@ -122,10 +122,10 @@ final class GridContractions {
         double[] xd = f32 ? null : CpuStorage.doubles(x), od = f32 ? null : CpuStorage.doubles(gradGrid);
         int c = g.c;
         Parallel.forRange(g.n * g.q, g.grain(c), (r0, r1) -> {
-            SamplingKernels.Taps tp = g.taps();
+            GridSampleKernels.Taps tp = g.taps();
             for (int r = r0; r < r1; r++) {
                 int n = r / g.q, row = pt.offset() + r * c, image = x.offset() + n * g.hw * c;
-                for (int s0 = 0; s0 < g.s; s0 += SamplingKernels.PIXELS) {
+                for (int s0 = 0; s0 < g.s; s0 += GridSampleKernels.PIXELS) {
                     int len = g.load(tp, n, r % g.q, s0, true), at = r * g.s + s0;
                     for (int i = 0; i < len; i++) {
                         double gx = 0, gy = 0;
@@ -164,14 +164,14 @@ final class GridContractions {
         double[] scratchD = f32 ? null : new double[g.n * hw * c], pd = f32 ? null : CpuStorage.doubles(pt);
         double[] wd = f32 ? null : CpuStorage.doubles(wc), gd = f32 ? null : CpuStorage.doubles(gradInput);
         Parallel.forRange(g.n * blocks, 1, (t0, t1) -> {
-            SamplingKernels.Taps tp = g.taps();
+            GridSampleKernels.Taps tp = g.taps();
             for (int task = t0; task < t1; task++) {
                 int n = task / blocks, b = task % blocks;
                 int cA = (int) ((long) c * b / blocks), cB = (int) ((long) c * (b + 1) / blocks), width = cB - cA;
                 int image = n * hw * c + cA;
                 for (int q = 0; q < g.q; q++) {
                     int row = pt.offset() + (n * g.q + q) * c + cA;
-                    for (int s0 = 0; s0 < g.s; s0 += SamplingKernels.PIXELS) {
+                    for (int s0 = 0; s0 < g.s; s0 += GridSampleKernels.PIXELS) {
                         int len = g.load(tp, n, q, s0, false), at = wc.offset() + (n * g.q + q) * g.s + s0;
                         for (int i = 0; i < len; i++) {
                             double weight = f32 ? wf[at + i] : wd[at + i];
@@ -213,8 +213,8 @@ final class GridContractions {
             this.grid = grid.contiguous();
         }
 
-        SamplingKernels.Taps taps() {
-            return new SamplingKernels.Taps(Interpolation.BILINEAR, padding, alignCorners, h, w);
+        GridSampleKernels.Taps taps() {
+            return new GridSampleKernels.Taps(Interpolation.BILINEAR, padding, alignCorners, h, w);
         }
 
         /** Queries per chunk: about {@link #GRAIN} multiply-adds each (4 taps × channels per slot). */
@@ -223,8 +223,8 @@ final class GridContractions {
         }
 
         /** Loads and computes the taps of slots [s0, s0 + len) of query q in image n; returns len. */
-        int load(SamplingKernels.Taps tp, int image, int query, int s0, boolean derivatives) {
-            int len = Math.min(SamplingKernels.PIXELS, s - s0);
+        int load(GridSampleKernels.Taps tp, int image, int query, int s0, boolean derivatives) {
+            int len = Math.min(GridSampleKernels.PIXELS, s - s0);
             tp.load(grid, image, query * s + s0, len);
             tp.compute(len, derivatives);
             return len;
