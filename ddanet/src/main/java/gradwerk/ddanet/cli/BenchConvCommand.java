@@ -86,11 +86,13 @@ final class BenchConvCommand implements Callable<Integer> {
                 System.out.println(pyOut.readLine()); // its header
             }
             System.out.println(ConvBench.header(reps, warmup));
+            System.out.println(BenchTools.heapLine());
             // Untimed rounds first. A fresh JVM is not yet in the state a training run is in after its first steps:
             // kernels still being compiled, and the heap still growing (G1 sizes it from the allocation rate; while
             // it grows, allocations land in memory the process has never touched). Measured with 4 shapes per round
             // (2026-11-27): 16->16 @ 256² ran at 20-27 GFLOPS in the rounds where the heap grew by 200-600 MB and
-            // at 70-95 in the others; with a fixed, pre-touched heap, at 70-95 in every round.
+            // at 70-95 in the others; with a fixed, pre-touched heap, at 70-95 in every round. So the launcher
+            // now gives this command such a heap (see ./gradwerk), and the heap line above says which one it got.
             for (int r = 1; r <= warmupRounds; r++) {
                 System.out.println("# warm-up round " + r + "/" + warmupRounds + " (untimed)");
                 for (int[] s : shapes) ConvBench.measure(s, 1, warmup);

@@ -42,6 +42,7 @@ abstract class BenchRowsCommand implements Callable<Integer> {
         int saved = Parallel.threads();
         Parallel.setThreads(t);
         Map<String, List<Double>> ours = new LinkedHashMap<>(), theirs = new LinkedHashMap<>();
+        System.out.println(BenchTools.heapLine());
         try {
             for (int r = 0; r < rounds; r++) {
                 for (var e : measure(reps, dev).entrySet()) {

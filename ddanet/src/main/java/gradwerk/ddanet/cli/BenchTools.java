@@ -1,10 +1,13 @@
 package gradwerk.ddanet.cli;
 
 import gradwerk.tensor.cpu.Parallel;
+import com.sun.management.HotSpotDiagnosticMXBean;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +29,21 @@ final class BenchTools {
     private static final Pattern GFLOPS = Pattern.compile("gflops=([0-9.]+)");
 
     private BenchTools() {}
+
+    /**
+     * One line that says what heap the benchmark runs on, so that a pasted result carries it: the launcher gives
+     * kernel benchmarks a fixed, pre-touched heap, and a heap that still grows makes the rounds in which it grows
+     * slow (fresh memory costs about 1 GB/s to touch on a VM).
+     */
+    static String heapLine() {
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        boolean touched = Boolean.parseBoolean(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                .getVMOption("AlwaysPreTouch").getValue());
+        long initMb = heap.getInit() >> 20, maxMb = heap.getMax() >> 20;
+        return "# jvm heap: initial " + initMb + " MB, max " + maxMb + " MB, "
+                + (initMb == maxMb && touched ? "fixed and pre-touched"
+                : "grows on demand (rounds in which it grows are slower)");
+    }
 
     /** tools/&lt;name&gt; in the working directory or one of its parents (the launcher runs from the checkout). */
     static Optional<Path> script(String name) {

@@ -38,6 +38,15 @@ class BenchCommandsTest {
     }
 
     @Test
+    void heapLineSaysWhetherTheHeapIsFixed() {
+        String line = BenchTools.heapLine();
+        assertTrue(line.matches("# jvm heap: initial [0-9]+ MB, max [0-9]+ MB, (fixed and pre-touched|grows on demand .*)"),
+                line);
+        // the test JVM is started without -Xms = -Xmx and AlwaysPreTouch (Surefire's argLine)
+        assertTrue(line.endsWith("(rounds in which it grows are slower)"), line);
+    }
+
+    @Test
     void numberParsesKeyValues() {
         assertEquals(1.25, BenchTools.number("train-step model=unet seconds=1.25 maxrss_bytes=100", "seconds"));
         assertEquals(100, BenchTools.number("train-step model=unet seconds=1.25 maxrss_bytes=100", "maxrss_bytes"));
