@@ -85,7 +85,7 @@ final class Winograd {
      * of one K block (36 × input channels × tiles, read by every block of 4 output channels: L2).
      */
     static int maxBlockTiles = 64;
-    /** Floats between consecutive V[ξ] (and M[ξ]) beyond their size: one cache line. */
+    /** Floats between consecutive V[ξ] beyond their size: one cache line. */
     static final int SKEW = 16;
     static long productFloats = 64 << 10, inputFloats = 48 << 10;
 
@@ -112,33 +112,32 @@ final class Winograd {
         int target = Math.max(2 * L, Math.min(maxBlockTiles, (int) (productFloats / (36L * m4))));
         int g = Math.max(1, Math.min(th, target / twp)), ntp = roundUp(g * twp, 2 * L);
         int cb = (int) Math.max(1, Math.min(c, inputFloats / (36L * ntp))); // input channels per K block
-        // V[ξ] and M[ξ] lie one cache line more than their size apart: at a multiple of 4 KB, the 36 positions of
-        // a tile would share one L1 set (the transforms write and read all 36 together)
-        int mXi = m4 * ntp + SKEW;
         int groups = Math.ceilDiv(th, g), tasks = s.n() * groups;
         int ps = tw + 2 + L, rows = 4 * g + 2;    // phase-plane row stride; padded input rows of a block
         float[] u = WinogradTransforms.transformWeights(w, wOff, wo, wi, wr, ws, m, c, 6);
         var next = new AtomicInteger();
         Parallel.forRange(Math.min(tasks, Parallel.threads()), 1, (w0, w1) -> {
             Workspace own = Workspace.get();
-            float[] v = own.v = atLeast(own.v, 36 * (cb * ntp + SKEW)), prod = own.m = atLeast(own.m, 36 * mXi);
+            float[] v = own.v = atLeast(own.v, 36 * (cb * ntp + SKEW)), prod = own.m = atLeast(own.m, 36 * m4 * ntp);
             float[] planes = own.planes = atLeast(own.planes, 4 * rows * ps);
             float[] line = own.line = atLeast(own.line, 4 * roundUp(tw + 2, L));
             float[] rt = own.rows = atLeast(own.rows, Math.max(24 * ps + L, 40 * (tw + L) + L));
             for (int t; (t = next.getAndIncrement()) < tasks; ) {
                 int n = t / groups, ty0 = t % groups * g, gr = Math.min(g, th - ty0);
                 for (int c0 = 0; c0 < c; c0 += cb) {
+                    // V[ξ] lie one cache line more than their size apart: at a multiple of 4 KB, the 36 positions of
+                    // a tile would share one L1 set (the input transform writes all 36 together)
                     int cn = Math.min(cb, c - c0), vXi = cn * ntp + SKEW;
                     if (gr * twp < ntp) Arrays.fill(v, 0, 36 * vXi, 0f); // lanes past the block's tiles
                     for (int ch = 0; ch < cn; ch++)
                         transformInput(s, n, c0 + ch, padT, padL, ty0, gr, tw, twp, ps, planes, line, rt, v, ch, cn,
                                 vXi, 0);
-                    // M[ξ][o][tile] (+)= Σ_ch U[ξ][o][ch] · V[ξ][ch][tile]: the GEMM micro-kernel over panels of 2L
+                    // M(ξ, o, tile) (+)= Σ_ch U[ξ][o][ch] · V[ξ][ch][tile]: the GEMM micro-kernel over panels of 2L
                     // tiles, which the input transform wrote in the packed layout it reads
-                    WinogradProducts.products(36, u, mb, c, c0, v, cn, vXi, ntp, prod, mXi);
+                    WinogradProducts.products(36, u, mb, c, c0, v, cn, vXi, ntp, prod);
                 }
                 for (int o = 0; o < m; o++)
-                    transformOutput(prod, o * ntp, mXi, gr, tw, twp, tw + L, rt, out,
+                    transformOutput(prod, WinogradProducts.productAt(36, ntp, 0, o, 0), gr, tw, twp, rt, out,
                             outOff + (n * m + o) * oh * ow + 4 * ty0 * ow, oh - 4 * ty0, ow,
                             bias == null ? 0f : bias[o], add);
             }

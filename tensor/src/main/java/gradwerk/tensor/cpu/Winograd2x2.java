@@ -70,14 +70,13 @@ final class Winograd2x2 {
         int target = Math.max(2 * L, Math.min(maxBlockTiles, (int) (productFloats / (16L * m4))));
         int g = Math.max(1, Math.min(th, target / twp)), ntp = roundUp(g * twp, 2 * L);
         int cb = (int) Math.max(1, Math.min(c, inputFloats / (16L * ntp)));
-        int mXi = m4 * ntp + SKEW;
         int groups = Math.ceilDiv(th, g), tasks = s.n() * groups;
         int ps = tw + 1 + L, rows = 2 * g + 2;
         float[] u = WinogradTransforms.transformWeights(w, wOff, wo, wi, wr, ws, m, c, 4);
         var next = new AtomicInteger();
         Parallel.forRange(Math.min(tasks, Parallel.threads()), 1, (w0, w1) -> {
             Winograd.Workspace own = Winograd.Workspace.get();
-            float[] v = own.v = atLeast(own.v, 16 * (cb * ntp + SKEW)), prod = own.m = atLeast(own.m, 16 * mXi);
+            float[] v = own.v = atLeast(own.v, 16 * (cb * ntp + SKEW)), prod = own.m = atLeast(own.m, 16 * m4 * ntp);
             float[] planes = own.planes = atLeast(own.planes, 2 * rows * ps);
             float[] line = own.line = atLeast(own.line, 2 * roundUp(tw + 1, L));
             float[] rt = own.rows = atLeast(own.rows, Math.max(8 * ps, 12 * (tw + L)) + L);
@@ -89,10 +88,10 @@ final class Winograd2x2 {
                     for (int ch = 0; ch < cn; ch++)
                         transformInput(s, n, c0 + ch, padT, padL, ty0, gr, tw, twp, ps, planes, line, rt, v, ch, cn,
                                 vXi, 0);
-                    WinogradProducts.products(16, u, mb, c, c0, v, cn, vXi, ntp, prod, mXi);
+                    WinogradProducts.products(16, u, mb, c, c0, v, cn, vXi, ntp, prod);
                 }
                 for (int o = 0; o < m; o++)
-                    transformOutput(prod, o * ntp, mXi, gr, tw, twp, tw + L, rt, out,
+                    transformOutput(prod, WinogradProducts.productAt(16, ntp, 0, o, 0), gr, tw, twp, rt, out,
                             outOff + (n * m + o) * oh * ow + 2 * ty0 * ow, oh - 2 * ty0, ow,
                             bias == null ? 0f : bias[o], add);
             }
@@ -266,24 +265,26 @@ final class Winograd2x2 {
     // ================================================================ output: Aᵀ M A
 
     /**
-     * One output channel of a block (tiles from prod[mAt], twp per tile row, M[ξ] xi apart): Aᵀ down the 4 rows of
-     * M (→ 2, into st[r·4 + j]), across the 4 columns (→ 2, into st[8 + r·2 + q]), then the two output rows of each
-     * tile row, the phases interleaved back, skipping what lies past oh × ow.
+     * One output channel of a block: products from prod[mAt] by panel of 2L tiles ({@link WinogradProducts#productAt}:
+     * M[k][j] of a tile 2L·(4k + j) after M[0][0]), twp tiles per tile row. For each vector, Aᵀ down the 4 rows
+     * of M (→ 2, st[(4r + j)L]) and across the 4 columns (→ 2 × 2, st[(8 + 2r + q)L]) in its 12 slots of st; then
+     * the two output rows of each tile row, the phases interleaved back, skipping what lies past oh × ow. Constant
+     * strides, as in {@link WinogradTransforms#transformOutput}, so that C2 merges the bounds checks.
      */
-    private static void transformOutput(float[] prod, int mAt, int xi, int th, int tw, int twp, int ss, float[] st,
-                                        float[] out, int outAt, int oh, int ow, float bias, boolean add) {
+    private static void transformOutput(float[] prod, int mAt, int th, int tw, int twp, float[] st, float[] out,
+                                        int outAt, int oh, int ow, float bias, boolean add) {
         for (int ty = 0; ty < th; ty++) {
-            int at = mAt + ty * twp;
             for (int t = 0; t < tw; t += L) {
-                for (int j = 0; j < 4; j++)                      // rows: st[r*4 + j] = (Aᵀ M)[r][j]
-                    at2(prod, at + j * xi + t, 4 * xi, st, j * ss + t, 4 * ss);
-                for (int r = 0; r < 2; r++)                      // columns: st[8 + r*2 + q] = (Aᵀ M A)[r][q]
-                    at2(st, r * 4 * ss + t, ss, st, (8 + r * 2) * ss + t, ss);
+                int at = mAt + WinogradProducts.productAt(16, 0, 0, 0, ty * twp + t), s = t * 12;
+                for (int j = 0; j < 4; j++)                     // rows: (Aᵀ M)[r][j]
+                    at2(prod, at + 2 * j * L, 8 * L, st, s + j * L, 4 * L);
+                for (int r = 0; r < 2; r++)                     // columns: (Aᵀ M A)[r][q]
+                    at2(st, s + 4 * r * L, L, st, s + (8 + 2 * r) * L, L);
             }
             for (int r = 0; r < 2; r++) {
                 int y = 2 * ty + r;
                 if (y >= oh) break;
-                WinogradTransforms.outputRow(2, st, (8 + r * 2) * ss, ss, tw, out, outAt + y * ow, ow, bias, add);
+                WinogradTransforms.outputRow(2, st, (8 + r * 2) * L, L, 12 * L, tw, out, outAt + y * ow, ow, bias, add);
             }
         }
     }

@@ -206,42 +206,45 @@ final class WinogradTransforms {
     // ================================================================ output: Aᵀ M A
 
     /**
-     * One output channel of one block of tile rows (its tiles start at prod[mAt], twp per tile row): for each tile row, Aᵀ down the 6 rows of M (→ 4 rows, into st[r][j]), then across the 6
-     * columns (→ 4 columns, into st[24 + r·4 + q]), then the 16 values of each tile to the output, skipping what
-     * lies past oh × ow.
+     * One output channel of one block of tile rows: its products start at prod[mAt], laid out by panel of 2L tiles
+     * ({@link WinogradProducts#productAt}: M[k][j] of a tile is 2L·(6k + j) after M[0][0]), twp tiles per tile
+     * row. For each vector of tiles, Aᵀ down the 6 rows of M (→ 4 rows, st[(6r + j)L]) and across the 6 columns
+     * (→ 4 × 4, st[(24 + 4r + q)L]), in that vector's 40 slots of st. Then the tile row's output rows, skipping
+     * what lies past oh × ow. The strides are constants, so within each inlined {@link #at4} C2 merges the bounds
+     * checks of its six loads into two, and those of its four stores into two.
      */
-    static void transformOutput(float[] prod, int mAt, int xi, int th, int tw, int twp, int ss, float[] st,
-                                        float[] out, int outAt, int oh, int ow, float bias, boolean add) {
-        for (int ty = 0; ty < th; ty++) {                       // xi: the distance between M[ξ] and M[ξ+1]
-            int at = mAt + ty * twp;
+    static void transformOutput(float[] prod, int mAt, int th, int tw, int twp, float[] st, float[] out, int outAt,
+                                int oh, int ow, float bias, boolean add) {
+        for (int ty = 0; ty < th; ty++) {
             for (int t = 0; t < tw; t += L) {
-                for (int j = 0; j < 6; j++)                      // rows: st[r*6 + j] = (Aᵀ M)[r][j]
-                    at4(prod, at + j * xi + t, 6 * xi, st, j * ss + t, 6 * ss);
-                for (int r = 0; r < 4; r++)                      // columns: st[24 + r*4 + q] = (Aᵀ M A)[r][q]
-                    at4(st, r * 6 * ss + t, ss, st, (24 + r * 4) * ss + t, ss);
+                int at = mAt + WinogradProducts.productAt(36, 0, 0, 0, ty * twp + t), s = t * 40;
+                for (int j = 0; j < 6; j++)                     // rows: (Aᵀ M)[r][j]
+                    at4(prod, at + 2 * j * L, 12 * L, st, s + j * L, 6 * L);
+                for (int r = 0; r < 4; r++)                     // columns: (Aᵀ M A)[r][q]
+                    at4(st, s + 6 * r * L, L, st, s + (24 + 4 * r) * L, L);
             }
             for (int r = 0; r < 4; r++) {
                 int y = 4 * ty + r;
                 if (y >= oh) break;
-                outputRow(4, st, (24 + r * 4) * ss, ss, tw, out, outAt + y * ow, ow, bias, add);
+                outputRow(4, st, (24 + r * 4) * L, L, 40 * L, tw, out, outAt + y * ow, ow, bias, add);
             }
         }
     }
 
     /**
-     * One output row: the phases st[from + q·ss + t] (q &lt; phases, 4 for F(4×4) and 2 for F(2×2); lane t = tile t)
-     * interleaved into out[row + phases·t + q] for columns below ow, plus bias, added to what is there with add.
-     * Whole vectors of tiles by lane shuffles ({@link #zip4}, {@link #zip2}), the rest one value at a time.
+     * One output row: phase q of tile t is st[from + q·qs + (t / L)·vs + t % L] (q &lt; phases, 4 for F(4×4) and 2 for
+     * F(2×2)), interleaved into out[row + phases·t + q] for columns below ow, plus bias, added to what is there with
+     * add. Whole vectors of tiles by lane shuffles ({@link #zip4}, {@link #zip2}), the rest one value at a time.
      */
-    static void outputRow(int phases, float[] st, int from, int ss, int tw, float[] out, int row, int ow, float bias,
-                          boolean add) {
+    static void outputRow(int phases, float[] st, int from, int qs, int vs, int tw, float[] out, int row, int ow,
+                          float bias, boolean add) {
         int t = 0;
         for (; phases * (t + L) <= ow; t += L)
-            if (phases == 4) zip4(st, from + t, ss, out, row + 4 * t, bias, add);
-            else zip2(st, from + t, ss, out, row + 2 * t, bias, add);
+            if (phases == 4) zip4(st, from + t / L * vs, qs, out, row + 4 * t, bias, add);
+            else zip2(st, from + t / L * vs, qs, out, row + 2 * t, bias, add);
         for (int q = 0; q < phases; q++)
             for (int tt = t, x = phases * t + q; tt < tw && x < ow; tt++, x += phases)
-                out[row + x] = (add ? out[row + x] : 0f) + bias + st[from + q * ss + tt];
+                out[row + x] = (add ? out[row + x] : 0f) + bias + st[from + q * qs + tt / L * vs + tt % L];
     }
 
     /**
