@@ -275,6 +275,7 @@ final class Winograd2x2 {
                                         int outAt, int oh, int ow, float bias, boolean add) {
         for (int ty = 0; ty < th; ty++) {
             for (int t = 0; t < tw; t += L) {
+                // M[0][0] of this vector of tiles (its offset within channel o's products), and its slots in st
                 int at = mAt + WinogradProducts.productAt(16, 0, 0, 0, ty * twp + t), s = t * 12;
                 for (int j = 0; j < 4; j++)                     // rows: (Aᵀ M)[r][j]
                     at2(prod, at + 2 * j * L, 8 * L, st, s + j * L, 4 * L);

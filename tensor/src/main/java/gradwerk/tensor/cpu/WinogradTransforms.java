@@ -217,6 +217,7 @@ final class WinogradTransforms {
                                 int oh, int ow, float bias, boolean add) {
         for (int ty = 0; ty < th; ty++) {
             for (int t = 0; t < tw; t += L) {
+                // M[0][0] of this vector of tiles (its offset within channel o's products), and its slots in st
                 int at = mAt + WinogradProducts.productAt(36, 0, 0, 0, ty * twp + t), s = t * 40;
                 for (int j = 0; j < 6; j++)                     // rows: (Aᵀ M)[r][j]
                     at4(prod, at + 2 * j * L, 12 * L, st, s + j * L, 6 * L);
