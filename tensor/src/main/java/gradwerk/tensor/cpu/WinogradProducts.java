@@ -24,10 +24,8 @@ final class WinogradProducts {
      * <p>M is laid out by output channel, then by panel of 2L tiles (the micro-kernel's width), then by position:
      * M(ξ, o, tile) is {@code prod[(o·ntp + tile − tile % 2L)·positions + ξ·2L + tile % 2L]} ({@link #productAt}).
      * So a register tile's row is written as one whole run of 2L floats (a cache line with AVX2), and the
-     * positions of one tile lie at constant distances (2L) from each other. The output transform then reads all
-     * 36 of them from one index, and C2 merges their bounds checks. A layout by position, with a stride known
-     * only at run time, left one check on every load; the checks cost 20–27 % of the forward at 16 → 32
-     * channels, 128².
+     * positions of one tile lie at constant distances (2L) from each other, which lets C2 merge the output
+     * transform's bounds checks (why that matters: {@link Winograd}, "Bounds checks").
      */
     static void products(int positions, float[] u, int mb, int c, int c0, float[] v, int cn, int vXi, int ntp,
                          float[] prod) {
