@@ -13,11 +13,17 @@ Two threads (the machine the project targets has 2 cores), float32, median of re
 FLOPs of one pass = 2*N*Cout*Hout*Wout*(Cin/groups)*kh*kw; forward+backward (input and weight gradients) = 3 passes;
 the input- and weight-gradient passes are also timed alone (aten.convolution_backward with an output mask).
 """
+import os
 import statistics
 import sys
 import time
 
-import torch
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import openblas_core  # noqa: E402
+
+openblas_core.use_cpu_kernels()  # before torch loads OpenBLAS (see openblas_core.py)
+
+import torch  # noqa: E402
 import torch.nn.functional as F
 
 SHAPES = [  # N, Cin, Cout, H=W, kernel, padding (same as ConvBench.UNET): the U-Net's 3x3 convolutions

@@ -10,12 +10,18 @@ GFLOPS = 2*n^3 / median time, after warm-up. Run it with Debian's python, with t
 of this machine's environment removed for this one command (they mis-describe the CPU):
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 tools/bench_openblas.py --n 1024 --threads 2
+
+Where OpenBLAS does not know the CPU and falls back to generic kernels, openblas_core.py reruns it with the
+AVX-512 or AVX2 kernels; the line ends with the kernels used (core=...).
 """
 import argparse
 import os
 import statistics
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import openblas_core  # noqa: E402
 
 
 def main() -> None:
@@ -25,6 +31,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=0, help="timed repetitions (default: enough for ~2 s, 3..50)")
     ap.add_argument("--verbose", action="store_true", help="also print which BLAS numpy uses (to stderr)")
     args = ap.parse_args()
+    openblas_core.use_cpu_kernels()
 
     # The thread count must be set before numpy loads OpenBLAS; threadpoolctl (if present) double-checks it.
     os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
@@ -59,7 +66,7 @@ def main() -> None:
     reps = args.reps or max(3, min(50, int(2.0 / max(first, 1e-6))))
     times = [once() for _ in range(reps)]
     gflops = 2.0 * n ** 3 / statistics.median(times) / 1e9
-    print(f"openblas-sgemm n={n} threads={args.threads} gflops={gflops:.1f}")
+    print(f"openblas-sgemm n={n} threads={args.threads} gflops={gflops:.1f} core={openblas_core.core_name()}")
     if limiter is not None:
         limiter.restore_original_limits()
 

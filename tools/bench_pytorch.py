@@ -27,10 +27,14 @@ import statistics
 import sys
 import time
 
-import torch
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import openblas_core  # noqa: E402
+
+openblas_core.use_cpu_kernels()  # before torch loads OpenBLAS (see openblas_core.py)
+
+import torch  # noqa: E402
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch_ddanet_goldens as G  # noqa: E402
 
 torch.set_default_dtype(torch.float32)  # the goldens module sets float64 on import

@@ -44,6 +44,8 @@ import java.util.function.IntConsumer;
  * the 16 vector registers and keeps an accumulator on the stack, halving the speed (see GemmF32.kernel). It is
  * written out with named locals because the JIT keeps locals in registers, not arrays of vectors. Its index
  * arithmetic is linear in p, so C2 hoists all bounds checks out of the loop (checked in the generated code).
+ * With 512-bit vectors (AVX-512 has 32 vector registers) MR = 8: 16 accumulators, and half the B traffic per FMA.
+ * Measured on a 2-core Xeon (family 6, model 207): 131-134 GFLOPS per core at n=1024, against 86 with MR = 4.
  *
  * <p><b>Blocking</b> (2-core Zen 3: 32 KB L1d, 512 KB L2 per core, shared L3): KC = 256, so a KC x MR
  * micro-panel of A (4 KB) and the B micro-panels streaming past it fit L1; NB = 256 columns, so a KC x NB slab
@@ -66,8 +68,11 @@ import java.util.function.IntConsumer;
  * after the first call on a thread. C must not overlap A or B.
  */
 public final class Gemm {
-    /** Rows of the register tile (see class comment). */
-    static final int MR = 4;
+    /**
+     * Rows of the register tile (see class comment): 8 where vectors are 512 bits (AVX-512, which has 32 vector
+     * registers), else 4. System property gradwerk.gemm.mr (4 or 8) overrides it.
+     */
+    static final int MR = chooseMr();
     /** Depth of a packed block. System properties gradwerk.gemm.kc / .mc / .nc override the blocking (tuning). */
     static final int KC = Math.max(1, Integer.getInteger("gradwerk.gemm.kc", 256));
     /** Rows of A per packed block (a multiple of MR). */
@@ -88,6 +93,12 @@ public final class Gemm {
     static final long PARALLEL_FLOPS = 2L * 96 * 96 * 96;
 
     private Gemm() {}
+
+    private static int chooseMr() {
+        int mr = Integer.getInteger("gradwerk.gemm.mr", !Simd.SCALAR && Simd.BITS >= 512 ? 8 : 4);
+        if (mr != 4 && mr != 8) throw new IllegalArgumentException("gradwerk.gemm.mr: " + mr + " is not 4 or 8");
+        return mr;
+    }
 
     /**
      * C[m×n] = (accumulate ? C : 0) + A[m×k]·B[k×n]. Element A(i,p) is a[aOff + i*aRs + p*aCs]; B(p,j) is
