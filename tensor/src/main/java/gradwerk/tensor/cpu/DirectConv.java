@@ -336,10 +336,19 @@ final class DirectConv {
             wv = FloatVector.broadcast(F, wp[wq + 3]);
             a3 = wv.fma(va, a3); b3 = wv.fma(vb, b3);
         }
-        store(dst, da, db, a0, b0, add);
-        store(dst, da + ldd, db + ldd, a1, b1, add);
-        store(dst, da + 2 * ldd, db + 2 * ldd, a2, b2, add);
-        store(dst, da + 3 * ldd, db + 3 * ldd, a3, b3, add);
+        // Written inline, not through a helper: see GemmF32.kernel8 for why a vector must not be handed to a method.
+        if (add) {
+            a0 = a0.add(FloatVector.fromArray(F, dst, da)); b0 = b0.add(FloatVector.fromArray(F, dst, db));
+            a1 = a1.add(FloatVector.fromArray(F, dst, da + ldd)); b1 = b1.add(FloatVector.fromArray(F, dst, db + ldd));
+            a2 = a2.add(FloatVector.fromArray(F, dst, da + 2 * ldd));
+            b2 = b2.add(FloatVector.fromArray(F, dst, db + 2 * ldd));
+            a3 = a3.add(FloatVector.fromArray(F, dst, da + 3 * ldd));
+            b3 = b3.add(FloatVector.fromArray(F, dst, db + 3 * ldd));
+        }
+        a0.intoArray(dst, da); b0.intoArray(dst, db);
+        a1.intoArray(dst, da + ldd); b1.intoArray(dst, db + ldd);
+        a2.intoArray(dst, da + 2 * ldd); b2.intoArray(dst, db + 2 * ldd);
+        a3.intoArray(dst, da + 3 * ldd); b3.intoArray(dst, db + 3 * ldd);
     }
 
     /**
@@ -373,19 +382,19 @@ final class DirectConv {
             wv = FloatVector.broadcast(F, wp[wq + 3]);
             a3 = wv.fma(va, a3); b3 = wv.fma(vb, b3);
         }
-        store(dst, da, db, a0, b0, add);
-        store(dst, da + ldd, db + ldd, a1, b1, add);
-        store(dst, da + 2 * ldd, db + 2 * ldd, a2, b2, add);
-        store(dst, da + 3 * ldd, db + 3 * ldd, a3, b3, add);
-    }
-
-    private static void store(float[] dst, int da, int db, FloatVector va, FloatVector vb, boolean add) {
+        // Written inline, not through a helper: see GemmF32.kernel8 for why a vector must not be handed to a method.
         if (add) {
-            va = va.add(FloatVector.fromArray(F, dst, da));
-            vb = vb.add(FloatVector.fromArray(F, dst, db));
+            a0 = a0.add(FloatVector.fromArray(F, dst, da)); b0 = b0.add(FloatVector.fromArray(F, dst, db));
+            a1 = a1.add(FloatVector.fromArray(F, dst, da + ldd)); b1 = b1.add(FloatVector.fromArray(F, dst, db + ldd));
+            a2 = a2.add(FloatVector.fromArray(F, dst, da + 2 * ldd));
+            b2 = b2.add(FloatVector.fromArray(F, dst, db + 2 * ldd));
+            a3 = a3.add(FloatVector.fromArray(F, dst, da + 3 * ldd));
+            b3 = b3.add(FloatVector.fromArray(F, dst, db + 3 * ldd));
         }
-        va.intoArray(dst, da);
-        vb.intoArray(dst, db);
+        a0.intoArray(dst, da); b0.intoArray(dst, db);
+        a1.intoArray(dst, da + ldd); b1.intoArray(dst, db + ldd);
+        a2.intoArray(dst, da + 2 * ldd); b2.intoArray(dst, db + 2 * ldd);
+        a3.intoArray(dst, da + 3 * ldd); b3.intoArray(dst, db + 3 * ldd);
     }
 
     // ================================================================ per-thread buffers

@@ -118,10 +118,16 @@ final class DirectConvWeight {
             d = FloatVector.fromArray(F, db, d0 + 3 * ms + t);
             a3 = d.fma(va, a3); b3 = d.fma(vb, b3);
         }
-        addTo(part, partAt, a0, b0);
-        addTo(part, partAt + partM, a1, b1);
-        addTo(part, partAt + 2 * partM, a2, b2);
-        addTo(part, partAt + 3 * partM, a3, b3);
+        // Inline, not through a helper taking vectors (see GemmF32.kernel8).
+        int r1 = partAt + partM, r2 = r1 + partM, r3 = r2 + partM;
+        a0.add(FloatVector.fromArray(F, part, partAt)).intoArray(part, partAt);
+        b0.add(FloatVector.fromArray(F, part, partAt + L)).intoArray(part, partAt + L);
+        a1.add(FloatVector.fromArray(F, part, r1)).intoArray(part, r1);
+        b1.add(FloatVector.fromArray(F, part, r1 + L)).intoArray(part, r1 + L);
+        a2.add(FloatVector.fromArray(F, part, r2)).intoArray(part, r2);
+        b2.add(FloatVector.fromArray(F, part, r2 + L)).intoArray(part, r2 + L);
+        a3.add(FloatVector.fromArray(F, part, r3)).intoArray(part, r3);
+        b3.add(FloatVector.fromArray(F, part, r3 + L)).intoArray(part, r3 + L);
     }
 
     /** One tap (any kernel width): 4 output channels, 4 accumulators. */
@@ -139,10 +145,5 @@ final class DirectConvWeight {
         s1.add(FloatVector.fromArray(F, part, partAt + partM)).intoArray(part, partAt + partM);
         s2.add(FloatVector.fromArray(F, part, partAt + 2 * partM)).intoArray(part, partAt + 2 * partM);
         s3.add(FloatVector.fromArray(F, part, partAt + 3 * partM)).intoArray(part, partAt + 3 * partM);
-    }
-
-    private static void addTo(float[] part, int at, FloatVector x0, FloatVector x1) {
-        x0.add(FloatVector.fromArray(F, part, at)).intoArray(part, at);
-        x1.add(FloatVector.fromArray(F, part, at + L)).intoArray(part, at + L);
     }
 }

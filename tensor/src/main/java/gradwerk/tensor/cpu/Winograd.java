@@ -85,6 +85,15 @@ final class Winograd {
      *  on smaller maps there are too few tiles per row to fill the vectors. */
     static int minArea = Integer.getInteger("gradwerk.conv.winogradMinArea", 32 * 32);
     static int maxArea = Integer.getInteger("gradwerk.conv.winogradMaxArea", Integer.MAX_VALUE);
+    /**
+     * Fewest 4-pixel tiles per output row (property {@code gradwerk.conv.winogradMinRowTiles}; default: the float
+     * lanes of a vector; not final: tests). A block holds whole tile rows, each rounded up to whole vectors, so a
+     * row of fewer tiles leaves lanes empty: at 32² (8 tiles a row) half of every AVX-512 vector, none of an AVX2
+     * one. {@link Winograd2x2} takes those maps, with twice the tiles per row. Measured on a 2-core AVX-512 Xeon
+     * (fwd+bwd, median of 2 rounds): F(2×2) over F(4×4) at 32² 1.32× for 64 → 128 channels, 1.39× for 128 → 128
+     * and 1.48× for 384 → 128.
+     */
+    static int minRowTiles = Integer.getInteger("gradwerk.conv.winogradMinRowTiles", Simd.SCALAR ? 1 : Simd.F.length());
 
     /** Output channels per register tile of the products ({@link DirectConv#MR}). */
     private static final int MR = DirectConv.MR;
@@ -100,11 +109,19 @@ final class Winograd {
 
     private Winograd() {}
 
-    /** 3×3 kernel, enough input channels and at least 4 output channels, an output map of a size where it pays. */
+    /**
+     * 3×3 kernel, enough input channels and at least 4 output channels, an output map of a size where it pays, with
+     * rows long enough to fill the vectors.
+     */
     static boolean applies(int c, int m, int kh, int kw, int oh, int ow) {
         long area = (long) oh * ow;
         return enabled && kh == 3 && kw == 3 && c >= minChannels && m >= 4 && oh >= 4 && ow >= 4
-                && area >= minArea && area <= maxArea;
+                && area >= minArea && area <= maxArea && rowsFillVectors(ow);
+    }
+
+    /** Whether an output row of ow pixels has at least {@link #minRowTiles} tiles of 4. */
+    static boolean rowsFillVectors(int ow) {
+        return Math.ceilDiv(ow, 4) >= minRowTiles;
     }
 
     /**

@@ -40,7 +40,8 @@ final class Winograd2x2 {
      * Where it is used (properties {@code gradwerk.conv.winograd2x2}, {@code ...MinChannels}, {@code ...MinArea};
      * not final: tests): 3×3 stride-1 layers with at least minChannels input channels (for the weight gradient,
      * output channels too) whose output maps are too small for {@link Winograd} (below its
-     * {@link Winograd#minArea}) and at least {@link #minArea} pixels. Measured on the 2-core Zen 3 against the
+     * {@link Winograd#minArea}, or rows of fewer tiles than its {@link Winograd#minRowTiles}) and at least
+     * {@link #minArea} pixels. Measured on the 2-core Zen 3 against the
      * default paths (alternated 11-15 times in one JVM, 2 threads, batch 4, 128 → 256 and 256 → 256 channels at
      * 16²): forward 1.4-1.6×, input gradient 1.4-1.6×, weight gradient (against im2col + GEMM) 1.5-1.7×; at 8²
      * (4 tiles per row: half an AVX2 vector empty) the forward lost (0.6×), hence 16² as the smallest map.
@@ -55,11 +56,14 @@ final class Winograd2x2 {
 
     private Winograd2x2() {}
 
-    /** 3×3, enough input channels, an output map smaller than {@link Winograd} takes and not below minArea. */
+    /**
+     * 3×3, enough input channels, an output map not below minArea that {@link Winograd} does not take for its size
+     * (smaller than its minArea, or rows too short to fill its vectors).
+     */
     static boolean applies(int c, int m, int kh, int kw, int oh, int ow) {
         long area = (long) oh * ow;
         return enabled && Winograd.enabled && kh == 3 && kw == 3 && c >= minChannels && m >= 4 && oh >= 2 && ow >= 2
-                && area >= minArea && area < Winograd.minArea;
+                && area >= minArea && (area < Winograd.minArea || !Winograd.rowsFillVectors(ow));
     }
 
     /** As {@link Winograd#forward}: out (=, or += with add) bias + the 3×3 convolution of the padded source. */

@@ -50,12 +50,15 @@ final class WinogradWeight {
 
     private WinogradWeight() {}
 
-    /** 3×3, enough input and output channels, a map between {@link Winograd#minArea} and {@link #maxArea} pixels. */
+    /**
+     * 3×3, enough input and output channels, a map between {@link Winograd#minArea} and {@link #maxArea} pixels
+     * whose rows fill the vectors ({@link Winograd#rowsFillVectors}).
+     */
     static boolean applies(int c, int m, int kh, int kw, int oh, int ow) {
         long area = (long) oh * ow;
         return enabled && Winograd.enabled && kh == 3 && kw == 3 && c >= minChannels && m >= minChannels
                 && (long) c * m >= 32L * minChannels && oh >= 4 && ow >= 4 && area >= Winograd.minArea
-                && area <= maxArea;
+                && area <= maxArea && Winograd.rowsFillVectors(ow);
     }
 
     /** gw[0, o, (ch·3 + i)·3 + j] += Σ_{n,y,x} dy[n, o, y, x] · P[n, ch, y + i, x + j] (x padded by ph, pw). */

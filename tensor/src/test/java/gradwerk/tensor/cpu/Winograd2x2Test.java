@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -97,8 +98,12 @@ class Winograd2x2Test {
             assertTrue(Winograd2x2.applies(256, 256, 3, 3, 16, 16), "U-Net bottleneck, 256 channels");
             assertTrue(Winograd2x2.applies(128, 256, 3, 3, 16, 16), "U-Net bottleneck, 128 channels");
             assertFalse(Winograd.applies(256, 256, 3, 3, 16, 16), "F(4x4) does not take 16x16");
-            assertFalse(Winograd2x2.applies(128, 128, 3, 3, 32, 32), "32x32 is F(4x4)'s");
-            assertTrue(Winograd.applies(128, 128, 3, 3, 32, 32));
+            // 32x32 is F(4x4)'s where its 8 tiles a row fill a vector (up to 8 lanes), else F(2x2)'s (16 tiles)
+            boolean f4 = Simd.F.length() <= 8;
+            assertEquals(!f4, Winograd2x2.applies(128, 128, 3, 3, 32, 32), "32x32");
+            assertEquals(f4, Winograd.applies(128, 128, 3, 3, 32, 32), "32x32");
+            assertEquals(f4, WinogradWeight.applies(128, 128, 3, 3, 32, 32), "32x32, weight gradient");
+            assertEquals(!f4, Winograd2x2.appliesToWeight(128, 128, 3, 3, 32, 32), "32x32, weight gradient");
             assertFalse(Winograd2x2.applies(32, 256, 3, 3, 16, 16), "too few input channels");
             assertFalse(Winograd2x2.applies(256, 256, 1, 1, 16, 16), "1x1");
             assertFalse(Winograd2x2.applies(256, 256, 3, 3, 8, 8), "8x8 map: half-empty vectors");
