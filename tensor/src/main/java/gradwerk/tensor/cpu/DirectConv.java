@@ -202,7 +202,7 @@ final class DirectConv {
         int slotsRow = Math.ceilDiv(ow, L), blocks = Math.ceilDiv(m, MR);
         int wBlock = c * kh * kw * MR;
         int kcb = Math.max(1, kcTaps / (kh * kw)), taps = kh * kw;
-        float[] bz = new float[blocks * MR];
+        float[] bz = new float[blocks * MR], zeros = new float[blocks * MR];
         if (bias != null) System.arraycopy(bias, 0, bz, 0, m);
         var next = new AtomicInteger();
         Parallel.forRange(Math.min(tasks, threads), 1, (w0, w1) -> {
@@ -233,6 +233,16 @@ final class DirectConv {
                         if (packed) packPanel(offs, k0, k1, buf, ina, inb, panel);
                         for (int cb = 0; cb < blocks; cb++) {
                             int m0 = cb * MR, valid = Math.min(MR, m - m0), wAt = cb * wBlock;
+                            if (pairs && full && m0 + 2 * MR <= m) {  // two whole blocks: one 8-channel tile
+                                int mo = m0 * plane;
+                                float[] init = first ? bz : zeros;
+                                if (packed) tileP8(k1 - k0, panel, 0, wp, wAt + k0 * MR, wAt + wBlock + k0 * MR, o,
+                                        oa + mo, ob + mo, plane, acc, init, m0);
+                                else tileT8(k0, k1, offs, wp, wAt, wAt + wBlock, buf, ina, inb, o, oa + mo, ob + mo,
+                                        plane, acc, init, m0);
+                                cb++;
+                                continue;
+                            }
                             float b0 = first ? bz[m0] : 0f, b1 = first ? bz[m0 + 1] : 0f;
                             float b2 = first ? bz[m0 + 2] : 0f, b3 = first ? bz[m0 + 3] : 0f;
                             int mo = m0 * plane;
@@ -395,6 +405,124 @@ final class DirectConv {
         a1.intoArray(dst, da + ldd); b1.intoArray(dst, db + ldd);
         a2.intoArray(dst, da + 2 * ldd); b2.intoArray(dst, db + 2 * ldd);
         a3.intoArray(dst, da + 3 * ldd); b3.intoArray(dst, db + 3 * ldd);
+    }
+
+    /**
+     * Two blocks of 4 output channels per register tile where there are 32 vector registers (AVX-512; the choice
+     * of {@link Gemm#MR}): {@link #tileP8} and {@link #tileT8} read each input vector once for 8 channels instead of
+     * 4, which halves the input traffic per FMA, as in the GEMM. Used by the direct forward and the Winograd
+     * products. Not final: A/B tests.
+     */
+    static boolean pairs = !Simd.SCALAR && Gemm.MR == 8;
+
+
+    /**
+     * {@link #tileP} for 8 output channels: two 4-channel blocks of packed weights, at wAt and wAt2 (each
+     * wp[at + k·4 + j]). Vector v of channel r starts at init[initAt + r] and is stored (or, with add, added) at
+     * dst[d_v + r·ldd]. 16 accumulators; the stores are inline for the reason given at {@link GemmF32#kernel8}.
+     */
+    static void tileP8(int kn, float[] panel, int pAt, float[] wp, int wAt, int wAt2, float[] dst, int da, int db,
+                       int ldd, boolean add, float[] init, int initAt) {
+        FloatVector a0 = FloatVector.broadcast(F, init[initAt]), b0 = a0, a1 = FloatVector.broadcast(F, init[initAt + 1]),
+                b1 = a1, a2 = FloatVector.broadcast(F, init[initAt + 2]), b2 = a2,
+                a3 = FloatVector.broadcast(F, init[initAt + 3]), b3 = a3, a4 = FloatVector.broadcast(F, init[initAt + 4]),
+                b4 = a4, a5 = FloatVector.broadcast(F, init[initAt + 5]), b5 = a5,
+                a6 = FloatVector.broadcast(F, init[initAt + 6]), b6 = a6, a7 = FloatVector.broadcast(F, init[initAt + 7]),
+                b7 = a7;
+        for (int k = 0; k < kn; k++) {
+            int wq = wAt + k * 4, wr = wAt2 + k * 4, at = pAt + k * 2 * L;
+            FloatVector va = FloatVector.fromArray(F, panel, at);
+            FloatVector vb = FloatVector.fromArray(F, panel, at + L);
+            FloatVector wv = FloatVector.broadcast(F, wp[wq]);
+            a0 = wv.fma(va, a0); b0 = wv.fma(vb, b0);
+            wv = FloatVector.broadcast(F, wp[wq + 1]);
+            a1 = wv.fma(va, a1); b1 = wv.fma(vb, b1);
+            wv = FloatVector.broadcast(F, wp[wq + 2]);
+            a2 = wv.fma(va, a2); b2 = wv.fma(vb, b2);
+            wv = FloatVector.broadcast(F, wp[wq + 3]);
+            a3 = wv.fma(va, a3); b3 = wv.fma(vb, b3);
+            wv = FloatVector.broadcast(F, wp[wr]);
+            a4 = wv.fma(va, a4); b4 = wv.fma(vb, b4);
+            wv = FloatVector.broadcast(F, wp[wr + 1]);
+            a5 = wv.fma(va, a5); b5 = wv.fma(vb, b5);
+            wv = FloatVector.broadcast(F, wp[wr + 2]);
+            a6 = wv.fma(va, a6); b6 = wv.fma(vb, b6);
+            wv = FloatVector.broadcast(F, wp[wr + 3]);
+            a7 = wv.fma(va, a7); b7 = wv.fma(vb, b7);
+        }
+        int d = db - da, r1 = da + ldd, r2 = r1 + ldd, r3 = r2 + ldd, r4 = r3 + ldd, r5 = r4 + ldd, r6 = r5 + ldd,
+                r7 = r6 + ldd;
+        if (add) {
+            a0 = a0.add(FloatVector.fromArray(F, dst, da)); b0 = b0.add(FloatVector.fromArray(F, dst, da + d));
+            a1 = a1.add(FloatVector.fromArray(F, dst, r1)); b1 = b1.add(FloatVector.fromArray(F, dst, r1 + d));
+            a2 = a2.add(FloatVector.fromArray(F, dst, r2)); b2 = b2.add(FloatVector.fromArray(F, dst, r2 + d));
+            a3 = a3.add(FloatVector.fromArray(F, dst, r3)); b3 = b3.add(FloatVector.fromArray(F, dst, r3 + d));
+            a4 = a4.add(FloatVector.fromArray(F, dst, r4)); b4 = b4.add(FloatVector.fromArray(F, dst, r4 + d));
+            a5 = a5.add(FloatVector.fromArray(F, dst, r5)); b5 = b5.add(FloatVector.fromArray(F, dst, r5 + d));
+            a6 = a6.add(FloatVector.fromArray(F, dst, r6)); b6 = b6.add(FloatVector.fromArray(F, dst, r6 + d));
+            a7 = a7.add(FloatVector.fromArray(F, dst, r7)); b7 = b7.add(FloatVector.fromArray(F, dst, r7 + d));
+        }
+        a0.intoArray(dst, da); b0.intoArray(dst, da + d);
+        a1.intoArray(dst, r1); b1.intoArray(dst, r1 + d);
+        a2.intoArray(dst, r2); b2.intoArray(dst, r2 + d);
+        a3.intoArray(dst, r3); b3.intoArray(dst, r3 + d);
+        a4.intoArray(dst, r4); b4.intoArray(dst, r4 + d);
+        a5.intoArray(dst, r5); b5.intoArray(dst, r5 + d);
+        a6.intoArray(dst, r6); b6.intoArray(dst, r6 + d);
+        a7.intoArray(dst, r7); b7.intoArray(dst, r7 + d);
+    }
+
+
+    /** {@link #tileT} for 8 output channels, two blocks of packed weights; otherwise as {@link #tileP8}. */
+    static void tileT8(int k0, int k1, int[] off, float[] wp, int wAt, int wAt2, float[] buf, int ina, int inb,
+                       float[] dst, int da, int db, int ldd, boolean add, float[] init, int initAt) {
+        FloatVector a0 = FloatVector.broadcast(F, init[initAt]), b0 = a0, a1 = FloatVector.broadcast(F, init[initAt + 1]),
+                b1 = a1, a2 = FloatVector.broadcast(F, init[initAt + 2]), b2 = a2,
+                a3 = FloatVector.broadcast(F, init[initAt + 3]), b3 = a3, a4 = FloatVector.broadcast(F, init[initAt + 4]),
+                b4 = a4, a5 = FloatVector.broadcast(F, init[initAt + 5]), b5 = a5,
+                a6 = FloatVector.broadcast(F, init[initAt + 6]), b6 = a6, a7 = FloatVector.broadcast(F, init[initAt + 7]),
+                b7 = a7;
+        for (int k = k0; k < k1; k++) {
+            int o = off[k], wq = wAt + k * 4, wr = wAt2 + k * 4;
+            FloatVector va = FloatVector.fromArray(F, buf, ina + o);
+            FloatVector vb = FloatVector.fromArray(F, buf, inb + o);
+            FloatVector wv = FloatVector.broadcast(F, wp[wq]);
+            a0 = wv.fma(va, a0); b0 = wv.fma(vb, b0);
+            wv = FloatVector.broadcast(F, wp[wq + 1]);
+            a1 = wv.fma(va, a1); b1 = wv.fma(vb, b1);
+            wv = FloatVector.broadcast(F, wp[wq + 2]);
+            a2 = wv.fma(va, a2); b2 = wv.fma(vb, b2);
+            wv = FloatVector.broadcast(F, wp[wq + 3]);
+            a3 = wv.fma(va, a3); b3 = wv.fma(vb, b3);
+            wv = FloatVector.broadcast(F, wp[wr]);
+            a4 = wv.fma(va, a4); b4 = wv.fma(vb, b4);
+            wv = FloatVector.broadcast(F, wp[wr + 1]);
+            a5 = wv.fma(va, a5); b5 = wv.fma(vb, b5);
+            wv = FloatVector.broadcast(F, wp[wr + 2]);
+            a6 = wv.fma(va, a6); b6 = wv.fma(vb, b6);
+            wv = FloatVector.broadcast(F, wp[wr + 3]);
+            a7 = wv.fma(va, a7); b7 = wv.fma(vb, b7);
+        }
+        int d = db - da, r1 = da + ldd, r2 = r1 + ldd, r3 = r2 + ldd, r4 = r3 + ldd, r5 = r4 + ldd, r6 = r5 + ldd,
+                r7 = r6 + ldd;
+        if (add) {
+            a0 = a0.add(FloatVector.fromArray(F, dst, da)); b0 = b0.add(FloatVector.fromArray(F, dst, da + d));
+            a1 = a1.add(FloatVector.fromArray(F, dst, r1)); b1 = b1.add(FloatVector.fromArray(F, dst, r1 + d));
+            a2 = a2.add(FloatVector.fromArray(F, dst, r2)); b2 = b2.add(FloatVector.fromArray(F, dst, r2 + d));
+            a3 = a3.add(FloatVector.fromArray(F, dst, r3)); b3 = b3.add(FloatVector.fromArray(F, dst, r3 + d));
+            a4 = a4.add(FloatVector.fromArray(F, dst, r4)); b4 = b4.add(FloatVector.fromArray(F, dst, r4 + d));
+            a5 = a5.add(FloatVector.fromArray(F, dst, r5)); b5 = b5.add(FloatVector.fromArray(F, dst, r5 + d));
+            a6 = a6.add(FloatVector.fromArray(F, dst, r6)); b6 = b6.add(FloatVector.fromArray(F, dst, r6 + d));
+            a7 = a7.add(FloatVector.fromArray(F, dst, r7)); b7 = b7.add(FloatVector.fromArray(F, dst, r7 + d));
+        }
+        a0.intoArray(dst, da); b0.intoArray(dst, da + d);
+        a1.intoArray(dst, r1); b1.intoArray(dst, r1 + d);
+        a2.intoArray(dst, r2); b2.intoArray(dst, r2 + d);
+        a3.intoArray(dst, r3); b3.intoArray(dst, r3 + d);
+        a4.intoArray(dst, r4); b4.intoArray(dst, r4 + d);
+        a5.intoArray(dst, r5); b5.intoArray(dst, r5 + d);
+        a6.intoArray(dst, r6); b6.intoArray(dst, r6 + d);
+        a7.intoArray(dst, r7); b7.intoArray(dst, r7 + d);
     }
 
     // ================================================================ per-thread buffers

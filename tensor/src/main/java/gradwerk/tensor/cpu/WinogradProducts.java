@@ -14,6 +14,9 @@ final class WinogradProducts {
     private static final VectorSpecies<Float> F = Simd.F;
     private static final int L = Simd.SCALAR ? 1 : F.length();
 
+    /** Initial values of {@link DirectConv#tileP8}'s accumulators: the products start from zero. */
+    private static final float[] ZEROS = new float[8];
+
     private WinogradProducts() {}
 
     /**
@@ -32,12 +35,13 @@ final class WinogradProducts {
                          float[] prod) {
         int oStride = ntp * positions;
         for (int xi = 0; xi < positions; xi++)
-            for (int ob = 0; ob < mb; ob += PAIRS ? 2 : 1) {
+            for (int ob = 0; ob < mb; ob += DirectConv.pairs ? 2 : 1) {
                 int wAt = ((xi * mb + ob) * c + c0) * 4;
-                boolean pair = PAIRS && ob + 1 < mb;
+                boolean pair = DirectConv.pairs && ob + 1 < mb;
                 for (int p = 0; p < ntp; p += 2 * L) {
                     int at = productAt(positions, ntp, xi, 4 * ob, p);
-                    if (pair) tile8(cn, v, xi * vXi + p * cn, u, wAt, wAt + 4 * c, prod, at, oStride, c0 > 0);
+                    if (pair) DirectConv.tileP8(cn, v, xi * vXi + p * cn, u, wAt, wAt + 4 * c, prod, at, at + L, oStride,
+                            c0 > 0, ZEROS, 0);
                     else DirectConv.tileP(cn, v, xi * vXi + p * cn, u, wAt, prod, at, at + L, oStride, c0 > 0,
                             0f, 0f, 0f, 0f);
                 }
@@ -86,74 +90,17 @@ final class WinogradProducts {
     static void weightProducts(int positions, float[] vp, float[] wp, int bt, int kn, int mb, int cq, float[] du,
                                int duXi) {
         for (int xi = 0; xi < positions; xi++)
-            for (int b = 0; b < mb; b += PAIRS ? 2 : 1) {
-                boolean pair = PAIRS && b + 1 < mb;
+            for (int b = 0; b < mb; b += DirectConv.pairs ? 2 : 1) {
+                boolean pair = DirectConv.pairs && b + 1 < mb;
                 int wAt = (xi * mb + b) * bt * 4;
                 for (int c0 = 0; c0 < cq; c0 += 2 * L) {
                     int da = xi * duXi + b * 4 * cq + c0;
-                    if (pair) tile8(kn, vp, (xi * cq + c0) * bt, wp, wAt, wAt + bt * 4, du, da, cq, true);
+                    if (pair) DirectConv.tileP8(kn, vp, (xi * cq + c0) * bt, wp, wAt, wAt + bt * 4, du, da, da + L, cq,
+                            true, ZEROS, 0);
                     else DirectConv.tileP(kn, vp, (xi * cq + c0) * bt, wp, wAt, du, da, da + L, cq, true,
                             0f, 0f, 0f, 0f);
                 }
             }
-    }
-
-    /**
-     * Two blocks of 4 output channels at once where there are 32 vector registers (AVX-512; the choice of
-     * {@link Gemm#MR}): {@link #tile8} reads each input vector once for 8 channels instead of 4, which halves the
-     * panel traffic per FMA, as in the GEMM.
-     */
-    static final boolean PAIRS = !Simd.SCALAR && Gemm.MR == 8;
-
-    /**
-     * {@link DirectConv#tileP} for 8 output channels, two 4-channel blocks of packed weights (at wAt and wAt2, each
-     * wp[at + k·4 + j]): dst[da + r·ldd + (0..2L)] (= or, with add, +=) Σ_k w_r(k) · panel[pAt + k·2L + (0..2L)] for
-     * r = 0..7. 16 accumulators; the stores are inline for the reason given at {@link GemmF32#kernel8}.
-     */
-    static void tile8(int kn, float[] panel, int pAt, float[] wp, int wAt, int wAt2, float[] dst, int da, int ldd,
-                      boolean add) {
-        FloatVector a0 = FloatVector.zero(F), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0,
-                a4 = a0, b4 = a0, a5 = a0, b5 = a0, a6 = a0, b6 = a0, a7 = a0, b7 = a0;
-        for (int k = 0; k < kn; k++) {
-            int wq = wAt + k * 4, wr = wAt2 + k * 4, at = pAt + k * 2 * L;
-            FloatVector va = FloatVector.fromArray(F, panel, at);
-            FloatVector vb = FloatVector.fromArray(F, panel, at + L);
-            FloatVector wv = FloatVector.broadcast(F, wp[wq]);
-            a0 = wv.fma(va, a0); b0 = wv.fma(vb, b0);
-            wv = FloatVector.broadcast(F, wp[wq + 1]);
-            a1 = wv.fma(va, a1); b1 = wv.fma(vb, b1);
-            wv = FloatVector.broadcast(F, wp[wq + 2]);
-            a2 = wv.fma(va, a2); b2 = wv.fma(vb, b2);
-            wv = FloatVector.broadcast(F, wp[wq + 3]);
-            a3 = wv.fma(va, a3); b3 = wv.fma(vb, b3);
-            wv = FloatVector.broadcast(F, wp[wr]);
-            a4 = wv.fma(va, a4); b4 = wv.fma(vb, b4);
-            wv = FloatVector.broadcast(F, wp[wr + 1]);
-            a5 = wv.fma(va, a5); b5 = wv.fma(vb, b5);
-            wv = FloatVector.broadcast(F, wp[wr + 2]);
-            a6 = wv.fma(va, a6); b6 = wv.fma(vb, b6);
-            wv = FloatVector.broadcast(F, wp[wr + 3]);
-            a7 = wv.fma(va, a7); b7 = wv.fma(vb, b7);
-        }
-        int r1 = da + ldd, r2 = r1 + ldd, r3 = r2 + ldd, r4 = r3 + ldd, r5 = r4 + ldd, r6 = r5 + ldd, r7 = r6 + ldd;
-        if (add) {
-            a0 = a0.add(FloatVector.fromArray(F, dst, da)); b0 = b0.add(FloatVector.fromArray(F, dst, da + L));
-            a1 = a1.add(FloatVector.fromArray(F, dst, r1)); b1 = b1.add(FloatVector.fromArray(F, dst, r1 + L));
-            a2 = a2.add(FloatVector.fromArray(F, dst, r2)); b2 = b2.add(FloatVector.fromArray(F, dst, r2 + L));
-            a3 = a3.add(FloatVector.fromArray(F, dst, r3)); b3 = b3.add(FloatVector.fromArray(F, dst, r3 + L));
-            a4 = a4.add(FloatVector.fromArray(F, dst, r4)); b4 = b4.add(FloatVector.fromArray(F, dst, r4 + L));
-            a5 = a5.add(FloatVector.fromArray(F, dst, r5)); b5 = b5.add(FloatVector.fromArray(F, dst, r5 + L));
-            a6 = a6.add(FloatVector.fromArray(F, dst, r6)); b6 = b6.add(FloatVector.fromArray(F, dst, r6 + L));
-            a7 = a7.add(FloatVector.fromArray(F, dst, r7)); b7 = b7.add(FloatVector.fromArray(F, dst, r7 + L));
-        }
-        a0.intoArray(dst, da); b0.intoArray(dst, da + L);
-        a1.intoArray(dst, r1); b1.intoArray(dst, r1 + L);
-        a2.intoArray(dst, r2); b2.intoArray(dst, r2 + L);
-        a3.intoArray(dst, r3); b3.intoArray(dst, r3 + L);
-        a4.intoArray(dst, r4); b4.intoArray(dst, r4 + L);
-        a5.intoArray(dst, r5); b5.intoArray(dst, r5 + L);
-        a6.intoArray(dst, r6); b6.intoArray(dst, r6 + L);
-        a7.intoArray(dst, r7); b7.intoArray(dst, r7 + L);
     }
 
     /** The per-thread partial sums (null where a thread had none) added in index order, so the result does not
