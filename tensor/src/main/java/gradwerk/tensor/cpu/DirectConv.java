@@ -346,7 +346,7 @@ final class DirectConv {
             wv = FloatVector.broadcast(F, wp[wq + 3]);
             a3 = wv.fma(va, a3); b3 = wv.fma(vb, b3);
         }
-        // Written inline, not through a helper: see GemmF32.kernel8 for why a vector must not be handed to a method.
+        // Written inline, not through a helper: see GemmF32.kernel12 for why a vector must not be handed to a method.
         if (add) {
             a0 = a0.add(FloatVector.fromArray(F, dst, da)); b0 = b0.add(FloatVector.fromArray(F, dst, db));
             a1 = a1.add(FloatVector.fromArray(F, dst, da + ldd)); b1 = b1.add(FloatVector.fromArray(F, dst, db + ldd));
@@ -392,7 +392,7 @@ final class DirectConv {
             wv = FloatVector.broadcast(F, wp[wq + 3]);
             a3 = wv.fma(va, a3); b3 = wv.fma(vb, b3);
         }
-        // Written inline, not through a helper: see GemmF32.kernel8 for why a vector must not be handed to a method.
+        // Written inline, not through a helper: see GemmF32.kernel12 for why a vector must not be handed to a method.
         if (add) {
             a0 = a0.add(FloatVector.fromArray(F, dst, da)); b0 = b0.add(FloatVector.fromArray(F, dst, db));
             a1 = a1.add(FloatVector.fromArray(F, dst, da + ldd)); b1 = b1.add(FloatVector.fromArray(F, dst, db + ldd));
@@ -413,13 +413,13 @@ final class DirectConv {
      * 4, which halves the input traffic per FMA, as in the GEMM. Used by the direct forward and the Winograd
      * products. Not final: A/B tests.
      */
-    static boolean pairs = !Simd.SCALAR && Gemm.MR == 8;
+    static boolean pairs = !Simd.SCALAR && Gemm.MR >= 8;
 
 
     /**
      * {@link #tileP} for 8 output channels: two 4-channel blocks of packed weights, at wAt and wAt2 (each
      * wp[at + k·4 + j]). Vector v of channel r starts at init[initAt + r] and is stored (or, with add, added) at
-     * dst[d_v + r·ldd]. 16 accumulators; the stores are inline for the reason given at {@link GemmF32#kernel8}.
+     * dst[d_v + r·ldd]. 16 accumulators; the stores are inline for the reason given at {@link GemmF32#kernel12}.
      */
     static void tileP8(int kn, float[] panel, int pAt, float[] wp, int wAt, int wAt2, float[] dst, int da, int db,
                        int ldd, boolean add, float[] init, int initAt) {

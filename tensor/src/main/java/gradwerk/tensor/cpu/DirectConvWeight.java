@@ -118,7 +118,7 @@ final class DirectConvWeight {
             d = FloatVector.fromArray(F, db, d0 + 3 * ms + t);
             a3 = d.fma(va, a3); b3 = d.fma(vb, b3);
         }
-        // Inline, not through a helper taking vectors (see GemmF32.kernel8).
+        // Inline, not through a helper taking vectors (see GemmF32.kernel12).
         int r1 = partAt + partM, r2 = r1 + partM, r3 = r2 + partM;
         a0.add(FloatVector.fromArray(F, part, partAt)).intoArray(part, partAt);
         b0.add(FloatVector.fromArray(F, part, partAt + L)).intoArray(part, partAt + L);

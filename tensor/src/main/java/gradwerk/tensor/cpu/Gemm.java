@@ -44,8 +44,8 @@ import java.util.function.IntConsumer;
  * the 16 vector registers and keeps an accumulator on the stack, halving the speed (see GemmF32.kernel). It is
  * written out with named locals because the JIT keeps locals in registers, not arrays of vectors. Its index
  * arithmetic is linear in p, so C2 hoists all bounds checks out of the loop (checked in the generated code).
- * With 512-bit vectors (AVX-512 has 32 vector registers) MR = 8: 16 accumulators, and half the B traffic per FMA.
- * Measured on a 2-core Xeon (family 6, model 207): 131-134 GFLOPS per core at n=1024, against 86 with MR = 4.
+ * With 512-bit vectors (AVX-512 has 32 vector registers) MR = 12: 24 accumulators, and a third of the B traffic
+ * per FMA. Measured on a 2-core Xeon (family 6, model 207): 142 GFLOPS per core at n=1024, against 86 with MR = 4.
  *
  * <p><b>Blocking</b> (2-core Zen 3: 32 KB L1d, 512 KB L2 per core, shared L3): KC = 256, so a KC x MR
  * micro-panel of A (4 KB) and the B micro-panels streaming past it fit L1; NB = 256 columns, so a KC x NB slab
@@ -69,8 +69,8 @@ import java.util.function.IntConsumer;
  */
 public final class Gemm {
     /**
-     * Rows of the register tile (see class comment): 8 where vectors are 512 bits (AVX-512, which has 32 vector
-     * registers), else 4. System property gradwerk.gemm.mr (4 or 8) overrides it.
+     * Rows of the register tile (see class comment): 12 where vectors are 512 bits (AVX-512, which has 32 vector
+     * registers), else 4. System property gradwerk.gemm.mr (4 or 12) overrides it.
      */
     static final int MR = chooseMr();
     /** Depth of a packed block. System properties gradwerk.gemm.kc / .mc / .nc override the blocking (tuning). */
@@ -86,17 +86,21 @@ public final class Gemm {
     /**
      * Threads share a packed B (two fork/joins per KC block) only when one KC block of the product has at least
      * this many flops; smaller products are cut into independent slices with a single fork/join, because waking
-     * the pool's threads costs ~10-50 µs on an idle machine and up to milliseconds on a busy one.
+     * the pool's threads costs ~10-50 µs on an idle machine and up to milliseconds on a busy one. Sharing B also
+     * costs: one thread packs what the other reads, so panels cross between cores' caches. Measured on a 2-core
+     * AVX-512 Xeon, 2 threads, square sizes: independent slices 1.05-1.07× at n = 1024, 1.04-1.08× at 2048 and
+     * 1.00× at 4096 against shared B; hence 8 GFLOP (n = 4096 with KC = 256). System property
+     * gradwerk.gemm.sharedBFlops overrides it.
      */
-    static final long SHARED_B_FLOPS = 128L << 20;
+    static final long SHARED_B_FLOPS = Long.getLong("gradwerk.gemm.sharedBFlops", 8L << 30);
     /** Below this many flops, {@code parallel=true} still runs on one thread: a fork/join costs ~10-50 µs. */
     static final long PARALLEL_FLOPS = 2L * 96 * 96 * 96;
 
     private Gemm() {}
 
     private static int chooseMr() {
-        int mr = Integer.getInteger("gradwerk.gemm.mr", !Simd.SCALAR && Simd.BITS >= 512 ? 8 : 4);
-        if (mr != 4 && mr != 8) throw new IllegalArgumentException("gradwerk.gemm.mr: " + mr + " is not 4 or 8");
+        int mr = Integer.getInteger("gradwerk.gemm.mr", !Simd.SCALAR && Simd.BITS >= 512 ? 12 : 4);
+        if (mr != 4 && mr != 12) throw new IllegalArgumentException("gradwerk.gemm.mr: " + mr + " is not 4 or 12");
         return mr;
     }
 
