@@ -3,8 +3,13 @@ package gradwerk.tensor.cpu;
 import gradwerk.tensor.DType;
 import gradwerk.tensor.Tensor;
 import gradwerk.tensor.nn.Window2d;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
  * Fast max, average and adaptive average pooling with their backward passes. Every (n, c) plane is independent,
@@ -31,6 +36,10 @@ final class PoolKernels {
         float[] idx = indices.dtype() == DType.FLOAT32 ? CpuStorage.floats(indices) : null;
         double[] idxD = idx == null ? CpuStorage.doubles(indices) : null;
         boolean f32 = in.dtype() == DType.FLOAT32;
+        if (f32 && idx != null && !Simd.SCALAR && w.equals(Window2d.square(2, 2, 0, 1)) && 2 * oh <= h && 2 * ow <= wd) {
+            maxPool2x2(CpuStorage.floats(in), io, in.size(0) * in.size(1), h, wd, CpuStorage.floats(out), idx, oh, ow);
+            return;
+        }
         float[] fi = f32 ? CpuStorage.floats(in) : null, fo = f32 ? CpuStorage.floats(out) : null;
         double[] di = f32 ? null : CpuStorage.doubles(in), dout = f32 ? null : CpuStorage.doubles(out);
         planes(in.size(0) * in.size(1), ohw * w.kh() * w.kw(), (p0, p1) -> {
@@ -61,6 +70,60 @@ final class PoolKernels {
                         }
                         if (idx != null) idx[p * ohw + y * ow + x] = best;
                         else idxD[p * ohw + y * ow + x] = best;
+                    }
+                }
+        });
+    }
+
+    private static final VectorSpecies<Float> F = Simd.F;
+    /** 0, 2, 4, ...: the even columns of 2L consecutive ones, as a gather's index map. */
+    private static final int[] EVEN = IntStream.range(0, Simd.SCALAR ? 1 : F.length()).map(i -> 2 * i).toArray();
+
+    /**
+     * The U-Net's pooling, 2×2 windows with stride 2 and no padding, float32: a vector of L outputs at a time. The
+     * four taps of each window are gathered from the even and odd columns of the two input rows, and compared in
+     * the generic loop's order, (0, 0), (0, 1), (1, 0), (1, 1), with the same rule: a later tap wins if it is
+     * greater or NaN. The tail of a row (fewer than L outputs) takes the scalar form of the same comparisons.
+     */
+    private static void maxPool2x2(float[] in, int io, int planes, int h, int wd, float[] out, float[] idx, int oh,
+                                   int ow) {
+        int hw = h * wd, ohw = oh * ow, l = F.length();
+        float[] even = new float[l];
+        for (int i = 0; i < l; i++) even[i] = EVEN[i];
+        FloatVector cols = FloatVector.fromArray(F, even, 0);     // 0, 2, 4, ...: the windows' first columns
+        int[] later = {1, wd, wd + 1};                             // the other taps, from the first, in order
+        planes(planes, ohw * 4, (p0, p1) -> {
+            for (int p = p0; p < p1; p++)
+                for (int y = 0; y < oh; y++) {
+                    int r0 = io + p * hw + 2 * y * wd, o = p * ohw + y * ow, x = 0;
+                    for (int end = F.loopBound(ow); x < end; x += l) {
+                        int at = r0 + 2 * x;
+                        FloatVector m = FloatVector.fromArray(F, in, at, EVEN, 0);
+                        FloatVector best = cols.add(2 * y * wd + 2 * x);
+                        FloatVector c = FloatVector.fromArray(F, in, at + 1, EVEN, 0);
+                        VectorMask<Float> wins = c.compare(VectorOperators.GT, m).or(c.test(VectorOperators.IS_NAN));
+                        m = m.blend(c, wins);
+                        best = best.blend(best.add(1), wins);
+                        c = FloatVector.fromArray(F, in, at + wd, EVEN, 0);
+                        wins = c.compare(VectorOperators.GT, m).or(c.test(VectorOperators.IS_NAN));
+                        m = m.blend(c, wins);
+                        best = best.blend(cols.add(2 * y * wd + 2 * x + wd), wins);
+                        c = FloatVector.fromArray(F, in, at + wd + 1, EVEN, 0);
+                        wins = c.compare(VectorOperators.GT, m).or(c.test(VectorOperators.IS_NAN));
+                        m = m.blend(c, wins);
+                        best = best.blend(cols.add(2 * y * wd + 2 * x + wd + 1), wins);
+                        m.intoArray(out, o + x);
+                        best.intoArray(idx, o + x);
+                    }
+                    for (; x < ow; x++) {
+                        int first = 2 * y * wd + 2 * x, b = first;
+                        float m = in[io + p * hw + first];
+                        for (int t : later) {
+                            float v = in[io + p * hw + first + t];
+                            if (v > m || v != v) { m = v; b = first + t; }
+                        }
+                        out[o + x] = m;
+                        idx[o + x] = b;
                     }
                 }
         });

@@ -64,6 +64,30 @@ class PoolProperties {
         assertClose(b2, b1, tol(s.dt), "max backward " + s);
     }
 
+    /**
+     * The vectorised 2×2 / stride 2 path (float32), on rows wide enough for several vectors: small integers for
+     * ties, some NaN and -inf, odd sizes (a column or row left over) and strided views.
+     */
+    @Property(tries = 60)
+    void maxPool2x2MatchesTheReferenceIncludingTiesAndNaN(@ForAll long seed) {
+        Generator g = new Generator(seed);
+        int n = 1 + g.nextInt(2), c = 1 + g.nextInt(3), h = 2 + g.nextInt(19), w = 2 + g.nextInt(99);
+        float[] data = new float[n * c * h * w];
+        for (int i = 0; i < data.length; i++) {
+            int r = g.nextInt(40);
+            data[i] = r == 0 ? Float.NaN : r == 1 ? Float.NEGATIVE_INFINITY : g.nextInt(5) - 2;
+        }
+        Tensor x = strided(Tensor.of(data, n, c, h, w), g.nextLong());
+        Window2d win = Window2d.square(2, 2, 0, 1);
+        int[] out = {n, c, h / 2, w / 2};
+        Tensor o1 = Tensor.zeros(out), i1 = Tensor.zeros(out), o2 = Tensor.zeros(out), i2 = Tensor.zeros(out);
+        FAST.maxPool2d(x, win, o1, i1);
+        REFERENCE.maxPool2d(x, win, o2, i2);
+        String what = "2x2 pool " + n + "x" + c + "x" + h + "x" + w;
+        assertClose(o2, o1, 0, "max " + what);
+        assertClose(i2, i1, 0, "argmax " + what);
+    }
+
     @Property(tries = 150)
     void avgPoolMatchesTheReference(@ForAll long seed) {
         Setup s = Setup.random(seed, false);
