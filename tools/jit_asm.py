@@ -9,11 +9,13 @@ and runs binutils' objdump over its bytes. Example, the GEMM micro-kernel:
 
     JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
     $JAVA -XX:+UnlockDiagnosticVMOptions -XX:CompileCommand=quiet \\
-          -XX:CompileCommand=dontinline,gradwerk.tensor.cpu.GemmF32::kernel \\
-          -XX:CompileCommand=print,gradwerk.tensor.cpu.GemmF32::kernel \\
+          -XX:CompileCommand=dontinline,gradwerk.tensor.cpu.GemmF32::kernel4 \\
+          -XX:CompileCommand=print,gradwerk.tensor.cpu.GemmF32::kernel4 \\
           --add-modules jdk.incubator.vector -cp tensor/target/classes \\
           gradwerk.tensor.cpu.GemmBench --n 1024 --threads 1 > kernel.log 2>&1
     python3 tools/jit_asm.py kernel.log | less     # the loop is the block of vfmadd231ps ending in a backward jl
+
+(kernel4 is the AVX2 kernel; on a CPU with AVX-512 name GemmF32::kernel12, or add -Dgradwerk.simd.bits=256.)
 
 Needs objdump (apt-get install binutils). Prints Intel syntax; --att for AT&T.
 """

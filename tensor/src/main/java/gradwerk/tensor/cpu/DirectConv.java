@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@value #MR} output channels × 2 vectors of pixels ({@link #tileT}): for each (c, i, j) it loads the two input
  * vectors P[c, y+i, x+j .. +2L] (unaligned, straight from the padded band through a table of offsets: the "B
  * panel" of an implicit GEMM), broadcasts {@value #MR} weights from a packed copy and issues 8 FMAs, the same 4×2
- * shape as {@link GemmF32#kernel} (see {@link Gemm} for why not bigger). With many output channels the two
+ * shape as {@link GemmF32#kernel4} (see {@link Gemm} for why not bigger; with AVX-512's 32 registers,
+ * {@link #tileP8} and {@link #tileT8} take two blocks, 8 channels). With many output channels the two
  * vectors of every (c, i, j) are first copied into a contiguous panel ({@link #packPanel}, {@link #tileP}), which
  * stays in L1 while all the channel blocks read it; see {@link #packPanelChannels}. The two vectors are two "slots" of L pixels
  * anywhere in the band (consecutive slots of a row, or the end of one row and the start of the next), so narrow

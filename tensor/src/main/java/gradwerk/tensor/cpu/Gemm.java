@@ -41,7 +41,7 @@ import java.util.function.IntConsumer;
  * floats with AVX2). Each step p loads 2 vectors of B, broadcasts 4 values of A and issues 8 independent FMAs:
  * 8 chains are exactly what two FMA pipes with a 4-cycle latency need. The usual AVX2 choice, 6 x 2 vectors
  * (12 accumulators), does not work from Java: C2 hoists all of a step's A broadcasts above its FMAs, runs out of
- * the 16 vector registers and keeps an accumulator on the stack, halving the speed (see GemmF32.kernel). It is
+ * the 16 vector registers and keeps an accumulator on the stack, halving the speed (see GemmF32.kernel4). It is
  * written out with named locals because the JIT keeps locals in registers, not arrays of vectors. Its index
  * arithmetic is linear in p, so C2 hoists all bounds checks out of the loop (checked in the generated code).
  * With 512-bit vectors (AVX-512 has 32 vector registers) MR = 12: 24 accumulators, and a third of the B traffic
