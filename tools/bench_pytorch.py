@@ -3,7 +3,7 @@
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 tools/bench_pytorch.py <what> [options]
 
-  train-step --model unet|cca|ddanet --batch 4 --size 256 [--base-channels 16] [--steps 5] [--warmup 2]
+  train-step --model unet|cca|ddanet --batch 4 --size 256 [--base-channels 16] [--steps 5] [--warmup 5]
       one training step: forward, cross-entropy + soft Dice (classes 1,2, smooth 1), backward, Adam (lr 1e-3,
       weight decay 1e-4); prints `train-step model=.. batch=.. size=.. seconds=<median> maxrss_bytes=<peak RSS, VmHWM>
       saved_bytes=<tensors autograd saves for backward in one forward pass, parameters excluded>`
@@ -241,7 +241,7 @@ def main():
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--base-channels", type=int, default=16)
     ap.add_argument("--steps", type=int, default=5)
-    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--n", type=int, default=16777216)
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--threads", type=int, default=2)

@@ -41,7 +41,11 @@ final class BenchTrainStepCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "5", description = "timed steps, median (default: ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--warmup", defaultValue = "2", description = "untimed steps first (default: ${DEFAULT-VALUE})")
+    /**
+     * Five: on a 2-core AVX-512 Xeon, after 2 untimed steps DDANet's first timed round still ran 1.4-1.9x slower than
+     * its third (C2 still compiling, G1 growing the heap through untouched memory); after 6, the rounds were even.
+     */
+    @Option(names = "--warmup", defaultValue = "5", description = "untimed steps first (default: ${DEFAULT-VALUE})")
     int warmup;
 
     @Mixin
