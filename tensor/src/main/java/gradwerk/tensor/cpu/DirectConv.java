@@ -15,15 +15,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * zero-padded copy of a band of its rows ({@link #fillBand}), so the kernels never test for borders.
  *
  * <h2>Forward (and the input gradient)</h2>
- * {@code out[m, y, x] = Σ_{c,i,j} w[m, c, i, j] · P[c, y+i, x+j]} where P is the padded image. The register tile is
- * {@value #MR} output channels × 2 vectors of pixels ({@link #tileT}): for each (c, i, j) it loads the two input
- * vectors P[c, y+i, x+j .. +2L] (unaligned, straight from the padded band through a table of offsets: the "B
- * panel" of an implicit GEMM), broadcasts {@value #MR} weights from a packed copy and issues 8 FMAs, the same 4×2
+ * {@code out[m, y, x] = Σ_{c,i,j} w[m, c, i, j] · P[c, y+i, x+j]} where P is the padded image. The register tile
+ * ({@link ConvTiles#tileT}) is {@value #MR} output channels × 2 vectors of pixels: for each (c, i, j) it loads the
+ * two input vectors P[c, y+i, x+j .. +2L] (unaligned, straight from the padded band through a table of offsets: the
+ * "B panel" of an implicit GEMM), broadcasts {@value #MR} weights from a packed copy and issues 8 FMAs, the same 4×2
  * shape as {@link GemmF32#kernel4} (see {@link Gemm} for why not bigger; with AVX-512's 32 registers,
- * {@link #tileP8} and {@link #tileT8} take two blocks, 8 channels). With many output channels the two
- * vectors of every (c, i, j) are first copied into a contiguous panel ({@link #packPanel}, {@link #tileP}), which
- * stays in L1 while all the channel blocks read it; see {@link #packPanelChannels}. The two vectors are two "slots" of L pixels
- * anywhere in the band (consecutive slots of a row, or the end of one row and the start of the next), so narrow
+ * {@link ConvTiles#tileT8} takes two blocks, 8 channels). With many output channels the two vectors of every
+ * (c, i, j) are first copied into a contiguous panel ({@link #packPanel}, {@link ConvTiles#tileP}), which stays in
+ * L1 while all the channel blocks read it; see {@link #packPanelChannels}. The two vectors are two "slots" of L
+ * pixels anywhere in the band (consecutive slots of a row, or the end of one row and the start of the next), so narrow
  * images (8 or 16 pixels wide) waste nothing. A partial slot (the row's last L pixels when the width is no
  * multiple of L) or a partial channel block goes through a scratch tile.
  *
@@ -45,7 +45,7 @@ final class DirectConv {
     private static final VectorSpecies<Float> F = Simd.F;
     private static final int L = Simd.SCALAR ? 1 : F.length();
     /** Output channels per register tile. */
-    static final int MR = 4;
+    static final int MR = ConvTiles.MR;
     /** System property {@code gradwerk.conv.direct}: false turns the direct path off (benchmarks, A/B tests). */
     static final boolean ENABLED = !Simd.SCALAR && !"false".equals(System.getProperty("gradwerk.conv.direct"));
     /** Bytes of a forward band (padded input rows of every channel); gradwerk.conv.bandBytes overrides (not final
@@ -56,9 +56,9 @@ final class DirectConv {
     /** Input channels × taps per block of the forward K loop (gradwerk.conv.kcTaps overrides). */
     static int kcTaps = Integer.getInteger("gradwerk.conv.kcTaps", 288);
     /**
-     * Output channels from which the forward tile reads a packed copy of its input panel ({@link #tileP}) instead
-     * of the band through the offset table ({@link #tileT}); property gradwerk.conv.packPanelChannels, 0 = never
-     * (not final: A/B tests). The copy is made once per pixel pair and used by every block of 4 output channels;
+     * Output channels from which the forward tile reads a packed copy of its input panel ({@link ConvTiles#tileP})
+     * instead of the band through the offset table ({@link ConvTiles#tileT}); property
+     * gradwerk.conv.packPanelChannels, 0 = never (not final: A/B tests). The copy is made once per pixel pair and used by every block of 4 output channels;
      * it fits L1, where the band's scattered rows do not. Measured on the 2-core Zen 3 (forward of the U-Net's 3×3
      * layers, batch 4, both variants alternated 9 times in one JVM, 2 threads): 1.07-1.25x from 64 output channels
      * up, 1.0-1.06x at 32, 0.88-0.91x at 16, where too few blocks share the copy.
@@ -234,12 +234,12 @@ final class DirectConv {
                         if (packed) packPanel(offs, k0, k1, buf, ina, inb, panel);
                         for (int cb = 0; cb < blocks; cb++) {
                             int m0 = cb * MR, valid = Math.min(MR, m - m0), wAt = cb * wBlock;
-                            if (pairs && full && m0 + 2 * MR <= m) {  // two whole blocks: one 8-channel tile
+                            if (ConvTiles.pairs && full && m0 + 2 * MR <= m) {  // two whole blocks: one 8-channel tile
                                 int mo = m0 * plane;
                                 float[] init = first ? bz : zeros;
-                                if (packed) tileP8(k1 - k0, panel, 0, wp, wAt + k0 * MR, wAt + wBlock + k0 * MR, o,
+                                if (packed) ConvTiles.tileP8(k1 - k0, panel, 0, wp, wAt + k0 * MR, wAt + wBlock + k0 * MR, o,
                                         oa + mo, ob + mo, plane, acc, init, m0);
-                                else tileT8(k0, k1, offs, wp, wAt, wAt + wBlock, buf, ina, inb, o, oa + mo, ob + mo,
+                                else ConvTiles.tileT8(k0, k1, offs, wp, wAt, wAt + wBlock, buf, ina, inb, o, oa + mo, ob + mo,
                                         plane, acc, init, m0);
                                 cb++;
                                 continue;
@@ -248,14 +248,14 @@ final class DirectConv {
                             float b2 = first ? bz[m0 + 2] : 0f, b3 = first ? bz[m0 + 3] : 0f;
                             int mo = m0 * plane;
                             if (full && valid == MR) {
-                                if (packed) tileP(k1 - k0, panel, 0, wp, wAt + k0 * MR, o, oa + mo, ob + mo, plane, acc,
+                                if (packed) ConvTiles.tileP(k1 - k0, panel, 0, wp, wAt + k0 * MR, o, oa + mo, ob + mo, plane, acc,
                                         b0, b1, b2, b3);
-                                else tileT(k0, k1, offs, wp, wAt, buf, ina, inb, o, oa + mo, ob + mo, plane, acc,
+                                else ConvTiles.tileT(k0, k1, offs, wp, wAt, buf, ina, inb, o, oa + mo, ob + mo, plane, acc,
                                         b0, b1, b2, b3);
                                 continue;
                             }
-                            if (packed) tileP(k1 - k0, panel, 0, wp, wAt + k0 * MR, scratch, 0, L, 2 * L, false, b0, b1, b2, b3);
-                            else tileT(k0, k1, offs, wp, wAt, buf, ina, inb, scratch, 0, L, 2 * L, false, b0, b1, b2, b3);
+                            if (packed) ConvTiles.tileP(k1 - k0, panel, 0, wp, wAt + k0 * MR, scratch, 0, L, 2 * L, false, b0, b1, b2, b3);
+                            else ConvTiles.tileT(k0, k1, offs, wp, wAt, buf, ina, inb, scratch, 0, L, 2 * L, false, b0, b1, b2, b3);
                             for (int v = 0; v < (q + 1 < slots ? 2 : 1); v++) {
                                 int at = (v == 0 ? oa : ob) + mo, len = Math.min(L, ow - (v == 0 ? xa : xb));
                                 for (int j = 0; j < valid; j++) {
@@ -307,7 +307,7 @@ final class DirectConv {
 
     /**
      * Packs w(o, i, y, x) = a[off + o·so + i·si + y·sy + x·sx] as wp[o/MR][i][y][x][o%MR] (zeros for o past m):
-     * the order {@link #tileT} reads, MR consecutive weights per (i, y, x).
+     * the order {@link ConvTiles#tileT} reads, MR consecutive weights per (i, y, x).
      */
     static float[] packWeights(float[] a, int off, int so, int si, int sy, int sx, int m, int c, int kh, int kw) {
         int blocks = Math.ceilDiv(m, MR);
@@ -325,46 +325,8 @@ final class DirectConv {
     }
 
     /**
-     * The forward micro-kernel with the taps given by an offset table: for k in [k0, k1), tap k reads
-     * buf[in_v + off[k] + lane] and weights wp[wAt + k·MR + j]. One flat loop over (channel, tap) pairs whatever
-     * the kernel size; the table costs one scalar load per step. Vector v of channel j starts at init_j and is
-     * stored (or, with add, added) at dst[d_v + j·ldd].
-     */
-    static void tileT(int k0, int k1, int[] off, float[] wp, int wAt, float[] buf, int ina, int inb,
-                      float[] dst, int da, int db, int ldd, boolean add, float i0, float i1, float i2, float i3) {
-        FloatVector a0 = FloatVector.broadcast(F, i0), b0 = a0, a1 = FloatVector.broadcast(F, i1), b1 = a1;
-        FloatVector a2 = FloatVector.broadcast(F, i2), b2 = a2, a3 = FloatVector.broadcast(F, i3), b3 = a3;
-        for (int k = k0; k < k1; k++) {
-            int o = off[k], wq = wAt + k * MR;
-            FloatVector va = FloatVector.fromArray(F, buf, ina + o);
-            FloatVector vb = FloatVector.fromArray(F, buf, inb + o);
-            FloatVector wv = FloatVector.broadcast(F, wp[wq]);
-            a0 = wv.fma(va, a0); b0 = wv.fma(vb, b0);
-            wv = FloatVector.broadcast(F, wp[wq + 1]);
-            a1 = wv.fma(va, a1); b1 = wv.fma(vb, b1);
-            wv = FloatVector.broadcast(F, wp[wq + 2]);
-            a2 = wv.fma(va, a2); b2 = wv.fma(vb, b2);
-            wv = FloatVector.broadcast(F, wp[wq + 3]);
-            a3 = wv.fma(va, a3); b3 = wv.fma(vb, b3);
-        }
-        // Written inline, not through a helper: see GemmF32.kernel12 for why a vector must not be handed to a method.
-        if (add) {
-            a0 = a0.add(FloatVector.fromArray(F, dst, da)); b0 = b0.add(FloatVector.fromArray(F, dst, db));
-            a1 = a1.add(FloatVector.fromArray(F, dst, da + ldd)); b1 = b1.add(FloatVector.fromArray(F, dst, db + ldd));
-            a2 = a2.add(FloatVector.fromArray(F, dst, da + 2 * ldd));
-            b2 = b2.add(FloatVector.fromArray(F, dst, db + 2 * ldd));
-            a3 = a3.add(FloatVector.fromArray(F, dst, da + 3 * ldd));
-            b3 = b3.add(FloatVector.fromArray(F, dst, db + 3 * ldd));
-        }
-        a0.intoArray(dst, da); b0.intoArray(dst, db);
-        a1.intoArray(dst, da + ldd); b1.intoArray(dst, db + ldd);
-        a2.intoArray(dst, da + 2 * ldd); b2.intoArray(dst, db + 2 * ldd);
-        a3.intoArray(dst, da + 3 * ldd); b3.intoArray(dst, db + 3 * ldd);
-    }
-
-    /**
      * Copies the two input vectors of every (channel, tap) pair k in [k0, k1) into panel[(k-k0)·2L ...]: the
-     * "packed B panel" of an implicit GEMM, so that {@link #tileP} reads it with an index linear in its loop
+     * "packed B panel" of an implicit GEMM, so that {@link ConvTiles#tileP} reads it with an index linear in its loop
      * variable (bounds checks hoisted, no offset-table load), once per pixel pair, for every block of output channels.
      */
     static void packPanel(int[] off, int k0, int k1, float[] buf, int ina, int inb, float[] panel) {
@@ -373,157 +335,6 @@ final class DirectConv {
             FloatVector.fromArray(F, buf, ina + o).intoArray(panel, at);
             FloatVector.fromArray(F, buf, inb + o).intoArray(panel, at + L);
         }
-    }
-
-    /** {@link #tileT} over a packed panel: for k < kn, the input vectors are panel[pAt + k·2L] and panel[pAt + k·2L + L]. */
-    static void tileP(int kn, float[] panel, int pAt, float[] wp, int wAt, float[] dst, int da, int db, int ldd, boolean add,
-                      float i0, float i1, float i2, float i3) {
-        FloatVector a0 = FloatVector.broadcast(F, i0), b0 = a0, a1 = FloatVector.broadcast(F, i1), b1 = a1;
-        FloatVector a2 = FloatVector.broadcast(F, i2), b2 = a2, a3 = FloatVector.broadcast(F, i3), b3 = a3;
-        for (int k = 0; k < kn; k++) {
-            int wq = wAt + k * MR, at = pAt + k * 2 * L;
-            FloatVector va = FloatVector.fromArray(F, panel, at);
-            FloatVector vb = FloatVector.fromArray(F, panel, at + L);
-            FloatVector wv = FloatVector.broadcast(F, wp[wq]);
-            a0 = wv.fma(va, a0); b0 = wv.fma(vb, b0);
-            wv = FloatVector.broadcast(F, wp[wq + 1]);
-            a1 = wv.fma(va, a1); b1 = wv.fma(vb, b1);
-            wv = FloatVector.broadcast(F, wp[wq + 2]);
-            a2 = wv.fma(va, a2); b2 = wv.fma(vb, b2);
-            wv = FloatVector.broadcast(F, wp[wq + 3]);
-            a3 = wv.fma(va, a3); b3 = wv.fma(vb, b3);
-        }
-        // Written inline, not through a helper: see GemmF32.kernel12 for why a vector must not be handed to a method.
-        if (add) {
-            a0 = a0.add(FloatVector.fromArray(F, dst, da)); b0 = b0.add(FloatVector.fromArray(F, dst, db));
-            a1 = a1.add(FloatVector.fromArray(F, dst, da + ldd)); b1 = b1.add(FloatVector.fromArray(F, dst, db + ldd));
-            a2 = a2.add(FloatVector.fromArray(F, dst, da + 2 * ldd));
-            b2 = b2.add(FloatVector.fromArray(F, dst, db + 2 * ldd));
-            a3 = a3.add(FloatVector.fromArray(F, dst, da + 3 * ldd));
-            b3 = b3.add(FloatVector.fromArray(F, dst, db + 3 * ldd));
-        }
-        a0.intoArray(dst, da); b0.intoArray(dst, db);
-        a1.intoArray(dst, da + ldd); b1.intoArray(dst, db + ldd);
-        a2.intoArray(dst, da + 2 * ldd); b2.intoArray(dst, db + 2 * ldd);
-        a3.intoArray(dst, da + 3 * ldd); b3.intoArray(dst, db + 3 * ldd);
-    }
-
-    /**
-     * Two blocks of 4 output channels per register tile where there are 32 vector registers (AVX-512; the choice
-     * of {@link Gemm#MR}): {@link #tileP8} and {@link #tileT8} read each input vector once for 8 channels instead of
-     * 4, which halves the input traffic per FMA, as in the GEMM. Used by the direct forward and the Winograd
-     * products. Not final: A/B tests.
-     */
-    static boolean pairs = !Simd.SCALAR && Gemm.MR >= 8;
-
-
-    /**
-     * {@link #tileP} for 8 output channels: two 4-channel blocks of packed weights, at wAt and wAt2 (each
-     * wp[at + k·4 + j]). Vector v of channel r starts at init[initAt + r] and is stored (or, with add, added) at
-     * dst[d_v + r·ldd]. 16 accumulators; the stores are inline for the reason given at {@link GemmF32#kernel12}.
-     */
-    static void tileP8(int kn, float[] panel, int pAt, float[] wp, int wAt, int wAt2, float[] dst, int da, int db,
-                       int ldd, boolean add, float[] init, int initAt) {
-        FloatVector a0 = FloatVector.broadcast(F, init[initAt]), b0 = a0, a1 = FloatVector.broadcast(F, init[initAt + 1]),
-                b1 = a1, a2 = FloatVector.broadcast(F, init[initAt + 2]), b2 = a2,
-                a3 = FloatVector.broadcast(F, init[initAt + 3]), b3 = a3, a4 = FloatVector.broadcast(F, init[initAt + 4]),
-                b4 = a4, a5 = FloatVector.broadcast(F, init[initAt + 5]), b5 = a5,
-                a6 = FloatVector.broadcast(F, init[initAt + 6]), b6 = a6, a7 = FloatVector.broadcast(F, init[initAt + 7]),
-                b7 = a7;
-        for (int k = 0; k < kn; k++) {
-            int wq = wAt + k * 4, wr = wAt2 + k * 4, at = pAt + k * 2 * L;
-            FloatVector va = FloatVector.fromArray(F, panel, at);
-            FloatVector vb = FloatVector.fromArray(F, panel, at + L);
-            FloatVector wv = FloatVector.broadcast(F, wp[wq]);
-            a0 = wv.fma(va, a0); b0 = wv.fma(vb, b0);
-            wv = FloatVector.broadcast(F, wp[wq + 1]);
-            a1 = wv.fma(va, a1); b1 = wv.fma(vb, b1);
-            wv = FloatVector.broadcast(F, wp[wq + 2]);
-            a2 = wv.fma(va, a2); b2 = wv.fma(vb, b2);
-            wv = FloatVector.broadcast(F, wp[wq + 3]);
-            a3 = wv.fma(va, a3); b3 = wv.fma(vb, b3);
-            wv = FloatVector.broadcast(F, wp[wr]);
-            a4 = wv.fma(va, a4); b4 = wv.fma(vb, b4);
-            wv = FloatVector.broadcast(F, wp[wr + 1]);
-            a5 = wv.fma(va, a5); b5 = wv.fma(vb, b5);
-            wv = FloatVector.broadcast(F, wp[wr + 2]);
-            a6 = wv.fma(va, a6); b6 = wv.fma(vb, b6);
-            wv = FloatVector.broadcast(F, wp[wr + 3]);
-            a7 = wv.fma(va, a7); b7 = wv.fma(vb, b7);
-        }
-        int d = db - da, r1 = da + ldd, r2 = r1 + ldd, r3 = r2 + ldd, r4 = r3 + ldd, r5 = r4 + ldd, r6 = r5 + ldd,
-                r7 = r6 + ldd;
-        if (add) {
-            a0 = a0.add(FloatVector.fromArray(F, dst, da)); b0 = b0.add(FloatVector.fromArray(F, dst, da + d));
-            a1 = a1.add(FloatVector.fromArray(F, dst, r1)); b1 = b1.add(FloatVector.fromArray(F, dst, r1 + d));
-            a2 = a2.add(FloatVector.fromArray(F, dst, r2)); b2 = b2.add(FloatVector.fromArray(F, dst, r2 + d));
-            a3 = a3.add(FloatVector.fromArray(F, dst, r3)); b3 = b3.add(FloatVector.fromArray(F, dst, r3 + d));
-            a4 = a4.add(FloatVector.fromArray(F, dst, r4)); b4 = b4.add(FloatVector.fromArray(F, dst, r4 + d));
-            a5 = a5.add(FloatVector.fromArray(F, dst, r5)); b5 = b5.add(FloatVector.fromArray(F, dst, r5 + d));
-            a6 = a6.add(FloatVector.fromArray(F, dst, r6)); b6 = b6.add(FloatVector.fromArray(F, dst, r6 + d));
-            a7 = a7.add(FloatVector.fromArray(F, dst, r7)); b7 = b7.add(FloatVector.fromArray(F, dst, r7 + d));
-        }
-        a0.intoArray(dst, da); b0.intoArray(dst, da + d);
-        a1.intoArray(dst, r1); b1.intoArray(dst, r1 + d);
-        a2.intoArray(dst, r2); b2.intoArray(dst, r2 + d);
-        a3.intoArray(dst, r3); b3.intoArray(dst, r3 + d);
-        a4.intoArray(dst, r4); b4.intoArray(dst, r4 + d);
-        a5.intoArray(dst, r5); b5.intoArray(dst, r5 + d);
-        a6.intoArray(dst, r6); b6.intoArray(dst, r6 + d);
-        a7.intoArray(dst, r7); b7.intoArray(dst, r7 + d);
-    }
-
-
-    /** {@link #tileT} for 8 output channels, two blocks of packed weights; otherwise as {@link #tileP8}. */
-    static void tileT8(int k0, int k1, int[] off, float[] wp, int wAt, int wAt2, float[] buf, int ina, int inb,
-                       float[] dst, int da, int db, int ldd, boolean add, float[] init, int initAt) {
-        FloatVector a0 = FloatVector.broadcast(F, init[initAt]), b0 = a0, a1 = FloatVector.broadcast(F, init[initAt + 1]),
-                b1 = a1, a2 = FloatVector.broadcast(F, init[initAt + 2]), b2 = a2,
-                a3 = FloatVector.broadcast(F, init[initAt + 3]), b3 = a3, a4 = FloatVector.broadcast(F, init[initAt + 4]),
-                b4 = a4, a5 = FloatVector.broadcast(F, init[initAt + 5]), b5 = a5,
-                a6 = FloatVector.broadcast(F, init[initAt + 6]), b6 = a6, a7 = FloatVector.broadcast(F, init[initAt + 7]),
-                b7 = a7;
-        for (int k = k0; k < k1; k++) {
-            int o = off[k], wq = wAt + k * 4, wr = wAt2 + k * 4;
-            FloatVector va = FloatVector.fromArray(F, buf, ina + o);
-            FloatVector vb = FloatVector.fromArray(F, buf, inb + o);
-            FloatVector wv = FloatVector.broadcast(F, wp[wq]);
-            a0 = wv.fma(va, a0); b0 = wv.fma(vb, b0);
-            wv = FloatVector.broadcast(F, wp[wq + 1]);
-            a1 = wv.fma(va, a1); b1 = wv.fma(vb, b1);
-            wv = FloatVector.broadcast(F, wp[wq + 2]);
-            a2 = wv.fma(va, a2); b2 = wv.fma(vb, b2);
-            wv = FloatVector.broadcast(F, wp[wq + 3]);
-            a3 = wv.fma(va, a3); b3 = wv.fma(vb, b3);
-            wv = FloatVector.broadcast(F, wp[wr]);
-            a4 = wv.fma(va, a4); b4 = wv.fma(vb, b4);
-            wv = FloatVector.broadcast(F, wp[wr + 1]);
-            a5 = wv.fma(va, a5); b5 = wv.fma(vb, b5);
-            wv = FloatVector.broadcast(F, wp[wr + 2]);
-            a6 = wv.fma(va, a6); b6 = wv.fma(vb, b6);
-            wv = FloatVector.broadcast(F, wp[wr + 3]);
-            a7 = wv.fma(va, a7); b7 = wv.fma(vb, b7);
-        }
-        int d = db - da, r1 = da + ldd, r2 = r1 + ldd, r3 = r2 + ldd, r4 = r3 + ldd, r5 = r4 + ldd, r6 = r5 + ldd,
-                r7 = r6 + ldd;
-        if (add) {
-            a0 = a0.add(FloatVector.fromArray(F, dst, da)); b0 = b0.add(FloatVector.fromArray(F, dst, da + d));
-            a1 = a1.add(FloatVector.fromArray(F, dst, r1)); b1 = b1.add(FloatVector.fromArray(F, dst, r1 + d));
-            a2 = a2.add(FloatVector.fromArray(F, dst, r2)); b2 = b2.add(FloatVector.fromArray(F, dst, r2 + d));
-            a3 = a3.add(FloatVector.fromArray(F, dst, r3)); b3 = b3.add(FloatVector.fromArray(F, dst, r3 + d));
-            a4 = a4.add(FloatVector.fromArray(F, dst, r4)); b4 = b4.add(FloatVector.fromArray(F, dst, r4 + d));
-            a5 = a5.add(FloatVector.fromArray(F, dst, r5)); b5 = b5.add(FloatVector.fromArray(F, dst, r5 + d));
-            a6 = a6.add(FloatVector.fromArray(F, dst, r6)); b6 = b6.add(FloatVector.fromArray(F, dst, r6 + d));
-            a7 = a7.add(FloatVector.fromArray(F, dst, r7)); b7 = b7.add(FloatVector.fromArray(F, dst, r7 + d));
-        }
-        a0.intoArray(dst, da); b0.intoArray(dst, da + d);
-        a1.intoArray(dst, r1); b1.intoArray(dst, r1 + d);
-        a2.intoArray(dst, r2); b2.intoArray(dst, r2 + d);
-        a3.intoArray(dst, r3); b3.intoArray(dst, r3 + d);
-        a4.intoArray(dst, r4); b4.intoArray(dst, r4 + d);
-        a5.intoArray(dst, r5); b5.intoArray(dst, r5 + d);
-        a6.intoArray(dst, r6); b6.intoArray(dst, r6 + d);
-        a7.intoArray(dst, r7); b7.intoArray(dst, r7 + d);
     }
 
     // ================================================================ per-thread buffers

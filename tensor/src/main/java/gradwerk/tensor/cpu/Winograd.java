@@ -34,7 +34,7 @@ import static gradwerk.tensor.cpu.WinogradTransforms.transformOutput;
  * {@link #maxBlockTiles} tiles, as many as keep M within {@link #productFloats}), one block per task: transform the
  * input of a block of channels, run the 36 products for it, and after the last channel block transform the block's
  * output. The input transform writes V directly in the packed-panel layout of the direct convolution's micro-kernel
- * ({@link DirectConv#tileP}: 2L tiles side by side per channel), and U is packed once per call in its weight
+ * ({@link ConvTiles#tileP}: 2L tiles side by side per channel), and U is packed once per call in its weight
  * layout, so the products are that micro-kernel with no packing step: 4 output channels × 2L tiles per register
  * tile, input channels as the K loop.
  *

@@ -25,7 +25,7 @@ import static gradwerk.tensor.cpu.WinogradTransforms.roundUp;
  * </pre>
  * (Lavin and Gray, CVPR 2016). The algorithm, the blocks and the data layouts are {@link Winograd#forward}'s with 16
  * positions ξ instead of 36: a task is a block of whole tile rows of one image; per block of input channels the
- * input transform writes V in {@link DirectConv#tileP}'s packed-panel layout and the 16 products run on that
+ * input transform writes V in {@link ConvTiles#tileP}'s packed-panel layout and the 16 products run on that
  * micro-kernel; after the last channel block the output transform writes the block's outputs. A padded input row
  * is split into two column-phase planes (even and odd columns), so column 2t + j of tile t is plane j mod 2 at
  * index t + j / 2 and the transforms vectorise over the tiles of a row. The transforms only add and subtract
@@ -203,7 +203,7 @@ final class Winograd2x2 {
     // ================================================================ input: V[ξ][ch][t] = (Bᵀ d B)[ξ]
 
     /**
-     * Channel ch of image n, tile rows [ty0, ty0 + gr), into V at the packed layout of {@link DirectConv#tileP}:
+     * Channel ch of image n, tile rows [ty0, ty0 + gr), into V at the packed layout of {@link ConvTiles#tileP}:
      * tile k = g·twp + tx, position ξ → {@code v[ξ·xiStride + (k / 2L)·cn·2L + chL·2L + k % 2L]}, or with rowLen &gt; 0
      * to {@code v[ξ·xiStride + chL·rowLen + k]} (rows of tiles, for {@link #weight}). The padded rows are
      * split into the two column-phase planes, then per tile row Bᵀ runs down the 4 rows (per plane) and across the 4

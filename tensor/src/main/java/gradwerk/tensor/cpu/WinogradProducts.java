@@ -7,21 +7,22 @@ import jdk.incubator.vector.VectorSpecies;
  * The products of the Winograd convolutions, shared by F(4×4, 3×3) ({@link Winograd}, {@link WinogradWeight}) and
  * F(2×2, 3×3) ({@link Winograd2x2}), which differ only in the number of positions ξ (36 or 16): for every ξ a
  * matrix product between transformed operands, run on the direct convolution's micro-kernel
- * {@link DirectConv#tileP} (4 output channels × 2L columns per register tile). Also the reshuffles that put the
+ * {@link ConvTiles#tileP} (4 output channels × 2L columns per register tile; with AVX-512,
+ * {@link ConvTiles#tileP8}: two blocks of 4 channels, see {@link ConvTiles#pairs}). Also the reshuffles that put the
  * weight gradient's operands into tileP's layouts, and the in-order sum of per-thread partial results.
  */
 final class WinogradProducts {
     private static final VectorSpecies<Float> F = Simd.F;
     private static final int L = Simd.SCALAR ? 1 : F.length();
 
-    /** Initial values of {@link DirectConv#tileP8}'s accumulators: the products start from zero. */
+    /** Initial values of {@link ConvTiles#tileP8}'s accumulators: the products start from zero. */
     private static final float[] ZEROS = new float[8];
 
     private WinogradProducts() {}
 
     /**
      * The forward's products for one K block: M (= for the first block c0 = 0, else +=) Σ_ch U[ξ][o][c0 + ch] ·
-     * V[ξ][ch][tile] for every position ξ &lt; positions, on {@link DirectConv#tileP}. V holds cn channels × ntp
+     * V[ξ][ch][tile] for every position ξ &lt; positions, on {@link ConvTiles#tileP}. V holds cn channels × ntp
      * tiles per position (vXi apart) in tileP's packed-panel layout, U is {@link WinogradTransforms#transformWeights}'
      * (mb blocks of 4 output channels × c channels per position).
      *
@@ -35,14 +36,14 @@ final class WinogradProducts {
                          float[] prod) {
         int oStride = ntp * positions;
         for (int xi = 0; xi < positions; xi++)
-            for (int ob = 0; ob < mb; ob += DirectConv.pairs ? 2 : 1) {
+            for (int ob = 0; ob < mb; ob += ConvTiles.pairs ? 2 : 1) {
                 int wAt = ((xi * mb + ob) * c + c0) * 4;
-                boolean pair = DirectConv.pairs && ob + 1 < mb;
+                boolean pair = ConvTiles.pairs && ob + 1 < mb;
                 for (int p = 0; p < ntp; p += 2 * L) {
                     int at = productAt(positions, ntp, xi, 4 * ob, p);
-                    if (pair) DirectConv.tileP8(cn, v, xi * vXi + p * cn, u, wAt, wAt + 4 * c, prod, at, at + L, oStride,
+                    if (pair) ConvTiles.tileP8(cn, v, xi * vXi + p * cn, u, wAt, wAt + 4 * c, prod, at, at + L, oStride,
                             c0 > 0, ZEROS, 0);
-                    else DirectConv.tileP(cn, v, xi * vXi + p * cn, u, wAt, prod, at, at + L, oStride, c0 > 0,
+                    else ConvTiles.tileP(cn, v, xi * vXi + p * cn, u, wAt, prod, at, at + L, oStride, c0 > 0,
                             0f, 0f, 0f, 0f);
                 }
             }
@@ -57,7 +58,7 @@ final class WinogradProducts {
     /**
      * The weight gradient's W for output-channel block b: the transformed dy of its 4 channels (rows of bt tiles at
      * tw4[ξ·wXs + j·bt], kn of them used) interleaved by channel into wp[((ξ·mb + b)·bt + tile)·4 + j], the weight
-     * layout of {@link DirectConv#tileP}.
+     * layout of {@link ConvTiles#tileP}.
      */
     static void interleaveGradient(int positions, float[] tw4, int wXs, int bt, int kn, float[] wp, int mb, int b) {
         for (int xi = 0; xi < positions; xi++)
@@ -90,14 +91,14 @@ final class WinogradProducts {
     static void weightProducts(int positions, float[] vp, float[] wp, int bt, int kn, int mb, int cq, float[] du,
                                int duXi) {
         for (int xi = 0; xi < positions; xi++)
-            for (int b = 0; b < mb; b += DirectConv.pairs ? 2 : 1) {
-                boolean pair = DirectConv.pairs && b + 1 < mb;
+            for (int b = 0; b < mb; b += ConvTiles.pairs ? 2 : 1) {
+                boolean pair = ConvTiles.pairs && b + 1 < mb;
                 int wAt = (xi * mb + b) * bt * 4;
                 for (int c0 = 0; c0 < cq; c0 += 2 * L) {
                     int da = xi * duXi + b * 4 * cq + c0;
-                    if (pair) DirectConv.tileP8(kn, vp, (xi * cq + c0) * bt, wp, wAt, wAt + bt * 4, du, da, da + L, cq,
+                    if (pair) ConvTiles.tileP8(kn, vp, (xi * cq + c0) * bt, wp, wAt, wAt + bt * 4, du, da, da + L, cq,
                             true, ZEROS, 0);
-                    else DirectConv.tileP(kn, vp, (xi * cq + c0) * bt, wp, wAt, du, da, da + L, cq, true,
+                    else ConvTiles.tileP(kn, vp, (xi * cq + c0) * bt, wp, wAt, du, da, da + L, cq, true,
                             0f, 0f, 0f, 0f);
                 }
             }

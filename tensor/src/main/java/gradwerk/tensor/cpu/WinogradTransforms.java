@@ -28,7 +28,7 @@ final class WinogradTransforms {
 
     /**
      * U[ξ][o][i] = (G g Gᵀ)[ξ] (n × n, n = 6 for F(4×4, 3×3), 4 for F(2×2, 3×3)) for every 3×3 kernel
-     * g(o, i)[r][s] = w[off + o·wo + i·wi + r·wr + s·ws], packed for {@link DirectConv#tileP} as
+     * g(o, i)[r][s] = w[off + o·wo + i·wi + r·wr + s·ws], packed for {@link ConvTiles#tileP} as
      * u[((ξ·mb + o/4)·c + i)·4 + o%4] (zeros for o past m). Vector code: a vector holds the kernels of 4 output
      * channels × L/4 input channels, which is exactly L consecutive floats of u; its 9 taps are gathered from w
      * (any strides: the input gradient passes transposed, flipped weights). Kernels left over (o past the last whole
@@ -124,7 +124,7 @@ final class WinogradTransforms {
     /**
      * Channel ch of image n, tile rows [ty0, ty0 + gr), into the block's V: tile k = g·twp + tx of the block (g =
      * tile row in the block) and position ξ go to {@code v[ξ·xiStride + (k / 2L)·cn·2L + chL·2L + k % 2L]}, the
-     * packed layout of {@link DirectConv#tileP}, or with rowLen > 0 to {@code v[ξ·xiStride + chL·rowLen + k]}
+     * packed layout of {@link ConvTiles#tileP}, or with rowLen > 0 to {@code v[ξ·xiStride + chL·rowLen + k]}
      * (rows of tiles, {@link WinogradWeight}). First the padded rows of the block are split into the
      * four column-phase planes (planes[p][y][q / 4] = padded column q with q mod 4 = p), then per tile row the 6-point
      * transform runs down the rows (6 rows → 6, per plane) and then across the columns (6 phase runs → 6), L tiles

@@ -25,7 +25,7 @@ import static gradwerk.tensor.cpu.WinogradTransforms.roundUp;
  *
  * <p>The work is split like the forward's: blocks of whole tile rows of one image (about {@link #maxBlockTiles}
  * tiles). Per block, W of all output channels is transformed and interleaved by 4 channels ({@code [ξ][m/4][t][4]},
- * the weight layout of {@link DirectConv#tileP}); then per block of 2L input channels V is transformed and transposed
+ * the weight layout of {@link ConvTiles#tileP}); then per block of 2L input channels V is transformed and transposed
  * to {@code [ξ][t][2L]} (tileP's panel layout), and tileP accumulates {@code dU[ξ][4 m][2L c]} with the tiles as its
  * K loop. Each thread sums its blocks into its own dU; the threads' sums are added in a fixed order (static chunks),
  * so the result does not depend on timing. Last, gw += Gᵀ dU G.
