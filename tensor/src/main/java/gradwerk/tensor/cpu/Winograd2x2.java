@@ -2,6 +2,7 @@ package gradwerk.tensor.cpu;
 
 import gradwerk.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -70,7 +71,7 @@ final class Winograd2x2 {
     static void forward(DirectConv.Images s, int padT, int padL, float[] w, int wOff, int wo, int wi, int wr, int ws,
                         int m, float[] bias, float[] out, int outOff, int oh, int ow, boolean add) {
         int c = s.c(), th = Math.ceilDiv(oh, 2), tw = Math.ceilDiv(ow, 2), mb = Math.ceilDiv(m, MR), m4 = mb * MR;
-        int twp = roundUp(tw, L);
+        int twp = denseRows(tw) ? tw : roundUp(tw, L);
         int target = Math.max(2 * L, Math.min(maxBlockTiles, (int) (productFloats / (16L * m4))));
         int g = Math.max(1, Math.min(th, target / twp)), ntp = roundUp(g * twp, 2 * L);
         int cb = (int) Math.max(1, Math.min(c, inputFloats / (16L * ntp)));
@@ -80,7 +81,8 @@ final class Winograd2x2 {
         var next = new AtomicInteger();
         Parallel.forRange(Math.min(tasks, Parallel.threads()), 1, (w0, w1) -> {
             Winograd.Workspace own = Winograd.Workspace.get();
-            float[] v = own.v = atLeast(own.v, 16 * (cb * ntp + SKEW)), prod = own.m = atLeast(own.m, 16 * m4 * ntp);
+            // the products get L floats of slack: a dense row's vector (see denseRows) may read past the last one
+            float[] v = own.v = atLeast(own.v, 16 * (cb * ntp + SKEW)), prod = own.m = atLeast(own.m, 16 * m4 * ntp + L);
             float[] planes = own.planes = atLeast(own.planes, 2 * rows * ps);
             float[] line = own.line = atLeast(own.line, 2 * roundUp(tw + 1, L));
             float[] rt = own.rows = atLeast(own.rows, Math.max(8 * ps, 12 * (tw + L)) + L);
@@ -100,6 +102,19 @@ final class Winograd2x2 {
                             bias == null ? 0f : bias[o], add);
             }
         });
+    }
+
+    /**
+     * Whether the forward packs its tile rows densely: tw tiles apart instead of a whole number of vectors apart.
+     * On a 16² map, F(2×2) has 8 tiles per row; rounded up to a 16-lane AVX-512 vector, half of every vector of the
+     * transforms and products would be padding. Dense rows share vectors (two rows of 8 in one of 16): the input
+     * transform stores only a row's tw lanes (a masked store), and the output transform reads a vector from the
+     * row's first tile and keeps its first tw lanes (the others are the next row's tiles, or slack). A row must not
+     * straddle a panel of 2L tiles ({@link WinogradProducts#productAt}), so tw must divide 2L. With AVX2 (8 lanes),
+     * 16² has 8 tiles per row, a whole vector, so only smaller maps take it.
+     */
+    static boolean denseRows(int tw) {
+        return tw < L && 2 * L % tw == 0;
     }
 
     // ================================================================ weight gradient: gw = Gᵀ (Σ_t W ⊙ V) G
@@ -241,7 +256,8 @@ final class Winograd2x2 {
                     int k = g * twp + t;
                     int at = rowLen > 0 ? chL * rowLen + k : k / (2 * L) * cn * 2 * L + chL * 2 * L + k % (2 * L);
                     // the 4 columns of tile t: plane 0 and 1 at t, plane 0 and 1 at t + 1
-                    btCols(rt, r + t, 4 * ps, v, i * 4 * xiStride + at, xiStride);
+                    if (twp < L) btCols(rt, r + t, 4 * ps, v, i * 4 * xiStride + at, xiStride, F.indexInRange(0, tw));
+                    else btCols(rt, r + t, 4 * ps, v, i * 4 * xiStride + at, xiStride);
                 }
             }
         }
@@ -255,6 +271,16 @@ final class Winograd2x2 {
     /** The columns of one transformed row: plane 0 at t, plane 1 at t, plane 0 at t + 1, plane 1 at t + 1. */
     private static void btCols(float[] rt, int at, int planeRows, float[] y, int to, int step) {
         bt(rt, at, at + planeRows, at + 1, at + planeRows + 1, y, to, step);
+    }
+
+    /** {@link #btCols} storing only the lanes of {@code row} (a dense tile row, {@link #denseRows}). */
+    private static void btCols(float[] rt, int at, int planeRows, float[] y, int to, int step, VectorMask<Float> row) {
+        FloatVector x0 = FloatVector.fromArray(F, rt, at), x1 = FloatVector.fromArray(F, rt, at + planeRows);
+        FloatVector x2 = FloatVector.fromArray(F, rt, at + 1), x3 = FloatVector.fromArray(F, rt, at + planeRows + 1);
+        x0.sub(x2).intoArray(y, to, row);
+        x1.add(x2).intoArray(y, to + step, row);
+        x2.sub(x1).intoArray(y, to + 2 * step, row);
+        x1.sub(x3).intoArray(y, to + 3 * step, row);
     }
 
     private static void bt(float[] x, int a0, int a1, int a2, int a3, float[] y, int to, int step) {
