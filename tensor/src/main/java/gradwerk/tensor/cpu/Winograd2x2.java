@@ -132,8 +132,11 @@ final class Winograd2x2 {
      */
     static void weight(DirectConv.Images dy, DirectConv.Images x, int ph, int pw, Tensor gw) {
         int m = dy.c(), c = x.c(), oh = dy.h(), ow = dy.w();
-        int th = Math.ceilDiv(oh, 2), tw = Math.ceilDiv(ow, 2), twp = roundUp(tw, L);
-        int g = Math.max(1, Math.min(th, maxBlockTiles / twp)), bt = g * twp;
+        // wide: a tile row rounded up to whole vectors (the transforms' scratch rows); twp: the tile rows' stride in
+        // the blocks, tw itself where rows are dense (denseRows), so that no product runs over padding tiles
+        int th = Math.ceilDiv(oh, 2), tw = Math.ceilDiv(ow, 2), wide = roundUp(tw, L), twp = denseRows(tw) ? tw : wide;
+        // bt, a block's tile capacity, in whole vectors: interleaveGradient moves L tiles at a time
+        int g = Math.max(1, Math.min(th, maxBlockTiles / twp)), bt = roundUp(g * twp, L);
         int groups = Math.ceilDiv(th, g), tasks = dy.n() * groups;
         int m4 = roundUp(m, MR), mb = m4 / MR, nb = 2 * L, cq = roundUp(c, nb), duXi = m4 * cq;
         int wXs = MR * bt + SKEW, vXs = nb * bt + SKEW;
@@ -141,9 +144,9 @@ final class Winograd2x2 {
         Parallel.forRange(tasks, 1, (t0, t1) -> {
             int ps = tw + 1 + L, rows = 2 * g + 2;
             Winograd.Workspace own = Winograd.Workspace.get();
-            float[] planes = own.planes = atLeast(own.planes, Math.max(2 * rows * ps, 4 * twp));
+            float[] planes = own.planes = atLeast(own.planes, Math.max(2 * rows * ps, 4 * wide));
             float[] line = own.line = atLeast(own.line, 2 * roundUp(tw + 1, L));
-            float[] rt = own.rows = atLeast(own.rows, Math.max(8 * ps, 8 * twp) + L);
+            float[] rt = own.rows = atLeast(own.rows, Math.max(8 * ps, 8 * wide) + L);
             float[] tw4 = own.w = atLeast(own.w, 16 * wXs), tv = own.v = atLeast(own.v, 16 * vXs);
             float[] wp = own.m = atLeast(own.m, 16 * m4 * bt), vp = own.t = atLeast(own.t, 16 * bt * cq);
             float[] du = new float[16 * duXi];
@@ -152,7 +155,7 @@ final class Winograd2x2 {
                 for (int b = 0; b < mb; b++) {          // W, 4 output channels at a time → wp[ξ][b][tile][4]
                     for (int j = 0; j < MR; j++) {
                         int o = b * MR + j;
-                        if (o < m) transformGradient(dy, n, o, ty0, gr, twp, line, planes, rt, tw4, j * bt, wXs);
+                        if (o < m) transformGradient(dy, n, o, ty0, gr, wide, twp, line, planes, rt, tw4, j * bt, wXs);
                         else for (int xi = 0; xi < 16; xi++) Arrays.fill(tw4, xi * wXs + j * bt, xi * wXs + (j + 1) * bt, 0f);
                     }
                     WinogradProducts.interleaveGradient(16, tw4, wXs, bt, kn, wp, mb, b);
@@ -176,12 +179,13 @@ final class Winograd2x2 {
     }
 
     /**
-     * w[ξ·xiStride + base + g·twp + tx] = (A dY Aᵀ)[ξ] for the 2×2 tiles (ty0 + g, tx) of dy[n, o] (zeros past the
+     * w[ξ·xiStride + base + g·stride + tx] = (A dY Aᵀ)[ξ] for the 2×2 tiles (ty0 + g, tx) of dy[n, o] (zeros past the
      * map), g &lt; gr: A x = (x0, x0 + x1, x0 - x1, -x1) along the columns (on the two column-phase planes of each
-     * dy row, tiles in the vector lanes), then along the rows.
+     * dy row, tiles in the vector lanes), then along the rows. twp is a tile row rounded up to whole vectors (the
+     * scratch rows); a stride below it (dense rows, {@link #denseRows}) stores only the row's tiles.
      */
-    private static void transformGradient(DirectConv.Images s, int n, int o, int ty0, int gr, int twp, float[] line,
-                                          float[] planes, float[] rt, float[] w, int base, int xiStride) {
+    private static void transformGradient(DirectConv.Images s, int n, int o, int ty0, int gr, int twp, int stride,
+                                          float[] line, float[] planes, float[] rt, float[] w, int base, int xiStride) {
         int plane = 2 * twp, width = 2 * twp, ow = Math.min(s.w(), width);
         int src0 = s.off() + n * s.sn() + o * s.sc();
         for (int g = 0; g < gr; g++) {
@@ -201,9 +205,21 @@ final class Winograd2x2 {
                 for (int t = 0; t < twp; t += L)
                     a4(planes, r * twp + t, plane, rt, r * twp + t, 2 * twp);
             for (int k = 0; k < 4; k++)                 // along the rows: w[l·4 + k]
-                for (int t = 0; t < twp; t += L)
-                    a4(rt, k * 2 * twp + t, twp, w, k * xiStride + base + g * twp + t, 4 * xiStride);
+                for (int t = 0; t < twp; t += L) {
+                    int to = k * xiStride + base + g * stride + t;
+                    if (stride < twp) a4(rt, k * 2 * twp + t, twp, w, to, 4 * xiStride, F.indexInRange(0, stride));
+                    else a4(rt, k * 2 * twp + t, twp, w, to, 4 * xiStride);
+                }
         }
+    }
+
+    /** {@link #a4} storing only the lanes of {@code row} (a dense tile row). */
+    private static void a4(float[] x, int at, int stride, float[] y, int to, int step, VectorMask<Float> row) {
+        FloatVector x0 = FloatVector.fromArray(F, x, at), x1 = FloatVector.fromArray(F, x, at + stride);
+        x0.intoArray(y, to, row);
+        x0.add(x1).intoArray(y, to + step, row);
+        x0.sub(x1).intoArray(y, to + 2 * step, row);
+        x1.neg().intoArray(y, to + 3 * step, row);
     }
 
     /** A applied to x[at], x[at + stride], written to y[to + k·step]: x0, x0 + x1, x0 - x1, -x1. */
