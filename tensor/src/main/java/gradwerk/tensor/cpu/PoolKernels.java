@@ -88,9 +88,7 @@ final class PoolKernels {
     private static void maxPool2x2(float[] in, int io, int planes, int h, int wd, float[] out, float[] idx, int oh,
                                    int ow) {
         int hw = h * wd, ohw = oh * ow, l = F.length();
-        float[] even = new float[l];
-        for (int i = 0; i < l; i++) even[i] = EVEN[i];
-        FloatVector cols = FloatVector.fromArray(F, even, 0);     // 0, 2, 4, ...: the windows' first columns
+        FloatVector cols = FloatVector.zero(F).addIndex(2);       // 0, 2, 4, ...: the windows' first columns
         int[] later = {1, wd, wd + 1};                             // the other taps, from the first, in order
         planes(planes, ohw * 4, (p0, p1) -> {
             for (int p = p0; p < p1; p++)

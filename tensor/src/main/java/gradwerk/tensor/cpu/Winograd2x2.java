@@ -105,11 +105,12 @@ final class Winograd2x2 {
     }
 
     /**
-     * Whether the forward packs its tile rows densely: tw tiles apart instead of a whole number of vectors apart.
-     * On a 16² map, F(2×2) has 8 tiles per row; rounded up to a 16-lane AVX-512 vector, half of every vector of the
-     * transforms and products would be padding. Dense rows share vectors (two rows of 8 in one of 16): the input
-     * transform stores only a row's tw lanes (a masked store), and the output transform reads a vector from the
-     * row's first tile and keeps its first tw lanes (the others are the next row's tiles, or slack). A row must not
+     * Whether the forward and the weight gradient pack their tile rows densely: tw tiles apart instead of a whole
+     * number of vectors apart. On a 16² map, F(2×2) has 8 tiles per row; rounded up to a 16-lane AVX-512 vector,
+     * half of every vector of the products would be padding. Dense rows share vectors (two rows of 8 in one of 16):
+     * the input and gradient transforms store only a row's tw lanes (masked stores), and the output transform reads
+     * a vector from the row's first tile and keeps its first tw lanes (the others are the next row's tiles, or
+     * slack). A row must not
      * straddle a panel of 2L tiles ({@link WinogradProducts#productAt}), so tw must divide 2L. With AVX2 (8 lanes),
      * 16² has 8 tiles per row, a whole vector, so only smaller maps take it.
      */
