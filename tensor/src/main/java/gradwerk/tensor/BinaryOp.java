@@ -3,9 +3,13 @@ package gradwerk.tensor;
 /**
  * Elementwise functions of two tensors (after NumPy broadcasting). Comparisons return masks of 1 and 0 in the
  * inputs' dtype (there is no boolean dtype: a mask multiplies directly).
+ *
+ * <p>{@code RELU_BACKWARD} is ReLU's vector-Jacobian product in one pass: a (the gradient) where b (the ReLU's
+ * input or output) is positive, else 0 (PyTorch's {@code threshold_backward} at 0; NaN in b gives 0). Written as a
+ * comparison and a product it would allocate and traverse a whole mask tensor for every ReLU of a network.
  */
 public enum BinaryOp {
-    ADD, SUB, MUL, DIV, POW, MAX, MIN, EQ, NE, LT, LE, GT, GE;
+    ADD, SUB, MUL, DIV, POW, MAX, MIN, EQ, NE, LT, LE, GT, GE, RELU_BACKWARD;
 
     /** The definition in double precision. */
     public double apply(double a, double b) {
@@ -23,6 +27,7 @@ public enum BinaryOp {
             case LE -> a <= b ? 1 : 0;
             case GT -> a > b ? 1 : 0;
             case GE -> a >= b ? 1 : 0;
+            case RELU_BACKWARD -> b > 0 ? a : 0;
         };
     }
 

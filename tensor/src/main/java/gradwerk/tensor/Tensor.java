@@ -255,6 +255,8 @@ public final class Tensor {
     public Tensor le(Tensor o) { return Ops.zip(BinaryOp.LE, this, o); }
     public Tensor gt(Tensor o) { return Ops.zip(BinaryOp.GT, this, o); }
     public Tensor ge(Tensor o) { return Ops.zip(BinaryOp.GE, this, o); }
+    /** ReLU's backward pass, fused: this (a gradient) where {@code input > 0}, else 0 ({@link BinaryOp#RELU_BACKWARD}). */
+    public Tensor reluBackward(Tensor input) { return Ops.zip(BinaryOp.RELU_BACKWARD, this, input); }
     /** Elementwise choice: this != 0 ? a : b, all three broadcast together. */
     public Tensor where(Tensor a, Tensor b) { return Ops.where(this, a, b); }
 

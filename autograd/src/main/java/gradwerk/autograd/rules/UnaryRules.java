@@ -74,9 +74,18 @@ public final class UnaryRules implements OpFamily {
         }, x);
     }
 
-    /** The mask x > 0 is also y > 0, so relu keeps its output, which the next op usually keeps anyway. */
+    /**
+     * The mask x > 0 is also y > 0, so relu keeps its output, which the next op usually keeps anyway. The backward
+     * pass is one fused kernel (g where y > 0): a comparison and a product would allocate a whole mask first.
+     */
     public static Variable relu(Variable x) {
-        return Node.record("relu", x.value().relu(), Saves.OUTPUT, (n, g) -> grads(g.mul(above(n.output().value(), 0))), x);
+        return Node.record("relu", x.value().relu(), Saves.OUTPUT, (n, g) -> grads(reluBackward(g, n.output())), x);
+    }
+
+    /** g where y > 0, else 0. Linear in g, so its own VJP is the same mask (a second derivative goes through it). */
+    static Variable reluBackward(Variable g, Variable y) {
+        return Node.record("reluBackward", g.value().reluBackward(y.value()), Saves.inputs(1),
+                (n, gg) -> grads(reluBackward(gg, n.input(1)), null), g, y);
     }
 
     public static Variable square(Variable x) {
@@ -153,6 +162,11 @@ public final class UnaryRules implements OpFamily {
                 op("tanh", Variable::tanh, Sampler::normal),
                 op("sigmoid", Variable::sigmoid, Sampler::normal),
                 op("relu", Variable::relu, (s, shape) -> s.awayFrom(shape, 0)),
+                Entry.of("reluBackward", s -> { // relu's own backward, recorded when a second derivative is asked for
+                    int[] shape = s.shape(0, 3, 4);
+                    return Problem.of("g where y > 0", v -> reluBackward(v[0], v[1]), s.normal(shape),
+                            s.awayFrom(shape, 0));
+                }),
                 op("square", Variable::square, Sampler::normal),
                 op("reciprocal", Variable::reciprocal, (s, shape) -> s.awayFrom(shape, 0)),
                 op("gelu", Variable::gelu, Sampler::normal),

@@ -36,7 +36,7 @@ final class BroadcastZipKernels {
             case LE -> BinaryOp.GE;
             case GT -> BinaryOp.LT;
             case GE -> BinaryOp.LE;
-            case SUB, DIV, POW -> null;
+            case SUB, DIV, POW, RELU_BACKWARD -> null;
         };
     }
 
@@ -54,6 +54,7 @@ final class BroadcastZipKernels {
             case SUB -> subFrom(a, ai, s, o, oi, n);
             case DIV -> divInto(a, ai, s, o, oi, n);
             case POW -> powOf(a, ai, s, o, oi, n);
+            case RELU_BACKWARD -> 0; // a gradient broadcast against a whole mask: rare, the scalar loop
             default -> throw new AssertionError(op + " has a mirror");
         };
         return switch (m) {
@@ -70,6 +71,7 @@ final class BroadcastZipKernels {
             case LE -> le(a, ai, s, o, oi, n);
             case GT -> gt(a, ai, s, o, oi, n);
             case GE -> ge(a, ai, s, o, oi, n);
+            case RELU_BACKWARD -> 0; // one mask value for the whole run: rare, the scalar loop
         };
     }
 
@@ -187,6 +189,7 @@ final class BroadcastZipKernels {
             case SUB -> subFrom(a, ai, s, o, oi, n);
             case DIV -> divInto(a, ai, s, o, oi, n);
             case POW -> powOf(a, ai, s, o, oi, n);
+            case RELU_BACKWARD -> 0; // a gradient broadcast against a whole mask: rare, the scalar loop
             default -> throw new AssertionError(op + " has a mirror");
         };
         return switch (m) {
@@ -203,6 +206,7 @@ final class BroadcastZipKernels {
             case LE -> le(a, ai, s, o, oi, n);
             case GT -> gt(a, ai, s, o, oi, n);
             case GE -> ge(a, ai, s, o, oi, n);
+            case RELU_BACKWARD -> 0; // one mask value for the whole run: rare, the scalar loop
         };
     }
 

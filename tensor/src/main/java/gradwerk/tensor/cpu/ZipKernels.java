@@ -46,6 +46,7 @@ final class ZipKernels {
             case LE -> le(a, ai, b, bi, o, oi, n);
             case GT -> gt(a, ai, b, bi, o, oi, n);
             case GE -> ge(a, ai, b, bi, o, oi, n);
+            case RELU_BACKWARD -> reluBackward(a, ai, b, bi, o, oi, n);
         };
         for (; i < n; i++) o[oi + i] = (float) op.apply(a[ai + i], b[bi + i]);
     }
@@ -133,6 +134,13 @@ final class ZipKernels {
         return i;
     }
 
+    private static int reluBackward(float[] a, int ai, float[] b, int bi, float[] o, int oi, int n) {
+        int i = 0, end = Simd.F.loopBound(n);
+        for (; i < end; i += LANES_F)
+            ZERO_F.blend(ld(a, ai + i), ld(b, bi + i).compare(GT, 0f)).intoArray(o, oi + i);
+        return i;
+    }
+
     private static int gt(float[] a, int ai, float[] b, int bi, float[] o, int oi, int n) {
         int i = 0, end = Simd.F.loopBound(n);
         for (; i < end; i += LANES_F)
@@ -164,6 +172,7 @@ final class ZipKernels {
             case LE -> le(a, ai, b, bi, o, oi, n);
             case GT -> gt(a, ai, b, bi, o, oi, n);
             case GE -> ge(a, ai, b, bi, o, oi, n);
+            case RELU_BACKWARD -> reluBackward(a, ai, b, bi, o, oi, n);
         };
         for (; i < n; i++) o[oi + i] = op.apply(a[ai + i], b[bi + i]);
     }
@@ -247,6 +256,13 @@ final class ZipKernels {
         int i = 0, end = Simd.D.loopBound(n);
         for (; i < end; i += LANES_D)
             ZERO_D.blend(ONE_D, ld(a, ai + i).compare(LE, ld(b, bi + i))).intoArray(o, oi + i);
+        return i;
+    }
+
+    private static int reluBackward(double[] a, int ai, double[] b, int bi, double[] o, int oi, int n) {
+        int i = 0, end = Simd.D.loopBound(n);
+        for (; i < end; i += LANES_D)
+            ZERO_D.blend(ld(a, ai + i), ld(b, bi + i).compare(GT, 0.0)).intoArray(o, oi + i);
         return i;
     }
 

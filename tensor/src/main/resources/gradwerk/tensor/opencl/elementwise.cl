@@ -102,6 +102,7 @@ BINARY(lt,  a <  b ? ONE : ZERO)
 BINARY(le,  a <= b ? ONE : ZERO)
 BINARY(gt,  a >  b ? ONE : ZERO)
 BINARY(ge,  a >= b ? ONE : ZERO)
+BINARY(relu_backward, b > ZERO ? a : ZERO)   // ReLU's vector-Jacobian product: a gradient, b input or output
 
 // ---- where: out = cond != 0 ? a : b ----------------------------------------------------------------------------
 __kernel void where_contig(__global const REAL* C, int cOff, __global const REAL* A, int aOff,
