@@ -140,7 +140,8 @@ final class Winograd {
         int cb = (int) Math.max(1, Math.min(c, inputFloats / (36L * ntp))); // input channels per K block
         int groups = Math.ceilDiv(th, g), tasks = s.n() * groups;
         int ps = tw + 2 + L, rows = 4 * g + 2;    // phase-plane row stride; padded input rows of a block
-        float[] u = WinogradTransforms.transformWeights(w, wOff, wo, wi, wr, ws, m, c, 6);
+        Winograd.Workspace caller = Winograd.Workspace.get();     // U lives until the tasks below are done
+        float[] u = caller.u = WinogradTransforms.transformWeights(w, wOff, wo, wi, wr, ws, m, c, 6, caller.u);
         var next = new AtomicInteger();
         Parallel.forRange(Math.min(tasks, Parallel.threads()), 1, (w0, w1) -> {
             Workspace own = Workspace.get();
@@ -182,6 +183,8 @@ final class Winograd {
         private static final ThreadLocal<Workspace> OF_THREAD = ThreadLocal.withInitial(Workspace::new);
         float[] v = new float[0], m = new float[0], t = new float[0], w = new float[0];
         float[] planes = new float[0], line = new float[0], rows = new float[0];
+        /** The transformed weights of the forward this thread calls (the other arrays are its tasks' scratch). */
+        float[] u = new float[0];
 
         static Workspace get() {
             return OF_THREAD.get();

@@ -77,7 +77,8 @@ final class Winograd2x2 {
         int cb = (int) Math.max(1, Math.min(c, inputFloats / (16L * ntp)));
         int groups = Math.ceilDiv(th, g), tasks = s.n() * groups;
         int ps = tw + 1 + L, rows = 2 * g + 2;
-        float[] u = WinogradTransforms.transformWeights(w, wOff, wo, wi, wr, ws, m, c, 4);
+        Winograd.Workspace caller = Winograd.Workspace.get();     // U lives until the tasks below are done
+        float[] u = caller.u = WinogradTransforms.transformWeights(w, wOff, wo, wi, wr, ws, m, c, 4, caller.u);
         var next = new AtomicInteger();
         Parallel.forRange(Math.min(tasks, Parallel.threads()), 1, (w0, w1) -> {
             Winograd.Workspace own = Winograd.Workspace.get();
@@ -320,6 +321,10 @@ final class Winograd2x2 {
      */
     private static void transformOutput(float[] prod, int mAt, int th, int tw, int twp, float[] st, float[] out,
                                         int outAt, int oh, int ow, float bias, boolean add) {
+        if (twp == tw && 2 * tw == L && ow == 2 * tw) {
+            transformOutputRowPairs(prod, mAt, th, st, out, outAt, oh, ow, bias, add);
+            return;
+        }
         for (int ty = 0; ty < th; ty++) {
             for (int t = 0; t < tw; t += L) {
                 // M[0][0] of this vector of tiles (its offset within channel o's products), and its slots in st
@@ -333,6 +338,30 @@ final class Winograd2x2 {
                 int y = 2 * ty + r;
                 if (y >= oh) break;
                 WinogradTransforms.outputRow(2, st, (8 + r * 2) * L, L, 12 * L, tw, out, outAt + y * ow, ow, bias, add);
+            }
+        }
+    }
+
+    /**
+     * {@link #transformOutput} where dense rows put exactly two tile rows in a vector and an output row is one vector
+     * wide (a 16² map with 16 lanes: tw = 8, ow = 16). Each vector of tiles is transformed once for both of its tile
+     * rows, and the interleaving of the two column phases gives two whole output rows: lanes 0..L-1 of the zip are
+     * row 2·ty + r, lanes L..2L-1 row 2·ty + 2 + r. (Taking one tile row at a time, half of every vector was thrown
+     * away and the rows, half a vector of tiles wide, were written one float at a time: 15 % of the forward.)
+     * A block of an odd number of tile rows reads the zero tiles after its last row and does not store them.
+     */
+    private static void transformOutputRowPairs(float[] prod, int mAt, int th, float[] st, float[] out, int outAt,
+                                                int oh, int ow, float bias, boolean add) {
+        for (int ty = 0; ty < th; ty += 2) {
+            int at = mAt + WinogradProducts.productAt(16, 0, 0, 0, ty * (L / 2));
+            for (int j = 0; j < 4; j++)                         // rows: (Aᵀ M)[r][j]
+                at2(prod, at + 2 * j * L, 8 * L, st, j * L, 4 * L);
+            for (int r = 0; r < 2; r++) {                       // columns: (Aᵀ M A)[r][q], then the two rows
+                at2(st, 4 * r * L, L, st, (8 + 2 * r) * L, L);
+                int y = 2 * ty + r;
+                if (y >= oh) break;
+                int next = y + 2 < oh && ty + 1 < th ? outAt + (y + 2) * ow : -1;
+                WinogradTransforms.zip2(st, (8 + 2 * r) * L, L, out, outAt + y * ow, next, bias, add);
             }
         }
     }

@@ -50,6 +50,27 @@ class Winograd2x2Test {
         }
     }
 
+    /**
+     * 16-wide output maps, where with 16 lanes (AVX-512) dense rows put two tile rows in one vector and the output
+     * transform writes two output rows per vector (transformOutputRowPairs): 16 and 15 output rows (an odd last
+     * tile row), whole-image blocks and blocks of 3 tile rows (an odd row count per block), with bias, and the input
+     * gradient's accumulating store. With other widths the same shapes check the general path.
+     */
+    @Test
+    void rowPairOutputsMatchTheReference() {
+        int tiles = Winograd2x2.maxBlockTiles;
+        try {
+            for (int blockTiles : new int[] {64, 24})
+                for (int oh : new int[] {16, 15}) {
+                    Winograd2x2.maxBlockTiles = blockTiles;
+                    var s = new DirectConvTest.Case(2, 20, 12, oh, 16, 3, 3, 1, 1, true, 0, 2, false);
+                    withWinograd2x2(16, () -> DirectConvTest.run(s, DType.FLOAT32, s.win(), 1, 31L * oh + blockTiles));
+                }
+        } finally {
+            Winograd2x2.maxBlockTiles = tiles;
+        }
+    }
+
     @Test
     void uNetBottleneckShapesMatchTheReference() {
         int[][] shapes = {{2, 128, 32, 16, 16}, {1, 64, 64, 8, 8}, {2, 96, 20, 15, 17}};
