@@ -53,7 +53,7 @@ final class Winograd2x2 {
     static int minArea = Integer.getInteger("gradwerk.conv.winograd2x2MinArea", 16 * 16);
     /** Budgets of a block, as {@link Winograd}'s (not final: tests force tiny blocks). */
     static int maxBlockTiles = 64;
-    static long productFloats = 64 << 10, inputFloats = 48 << 10;
+    static long productFloats = Winograd.productBudget(Caches.L2), inputFloats = Winograd.inputBudget(Caches.L2);
 
     private Winograd2x2() {}
 
