@@ -323,7 +323,7 @@ final class WinogradTransforms {
 
     /** Lane shuffles for {@link #unzip4} and {@link #zip4}: take lanes of two vectors (index ≥ L: the second). */
     private static final int V = F.length();  // = L, except with gradwerk.simd.bits=0, where none of this runs
-    private static final VectorShuffle<Float> EVENS = shuffle(j -> j < V / 2 ? 2 * j : 2 * (j - V / 2) + V),
+    static final VectorShuffle<Float> EVENS = shuffle(j -> j < V / 2 ? 2 * j : 2 * (j - V / 2) + V),
             ODDS = shuffle(j -> j < V / 2 ? 2 * j + 1 : 2 * (j - V / 2) + 1 + V),
             ZIP_LO = shuffle(j -> j % 2 == 0 ? j / 2 : j / 2 + V),
             ZIP_HI = shuffle(j -> j % 2 == 0 ? V / 2 + j / 2 : V / 2 + j / 2 + V);
