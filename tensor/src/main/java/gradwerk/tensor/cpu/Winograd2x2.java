@@ -178,9 +178,9 @@ final class Winograd2x2 {
             }
             sums[t0] = du;
         });
-        float[] du = WinogradProducts.sumInOrder(sums);
-        if (du == null) return;
-        WinogradTransforms.kernelGradient(4, du, duXi, cq, m, c, gw);   // gw += Gᵀ dU G
+        float[][] parts = WinogradProducts.partsInOrder(sums);
+        if (parts.length == 0) return;
+        WinogradTransforms.kernelGradient(4, parts, duXi, cq, m, c, gw);   // gw += Gᵀ (Σ parts) G
     }
 
     /**

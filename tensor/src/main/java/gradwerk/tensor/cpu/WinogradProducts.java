@@ -104,15 +104,12 @@ final class WinogradProducts {
             }
     }
 
-    /** The per-thread partial sums (null where a thread had none) added in index order, so the result does not
-     *  depend on timing; null if there are none. The first array is reused. */
-    static float[] sumInOrder(float[][] parts) {
-        float[] sum = null;
-        for (float[] part : parts) {
-            if (part == null) continue;
-            if (sum == null) sum = part;
-            else for (int i = 0; i < sum.length; i++) sum[i] += part[i];
-        }
-        return sum;
+    /**
+     * The per-thread partial sums that exist (null where a thread had none), in index order: {@link
+     * WinogradTransforms#kernelGradient} adds them in this order as it reads them, so the result does not depend on
+     * timing. (Adding them up first took a single-threaded pass over 2 MB per part: 4 % of a 16² weight gradient.)
+     */
+    static float[][] partsInOrder(float[][] parts) {
+        return java.util.Arrays.stream(parts).filter(java.util.Objects::nonNull).toArray(float[][]::new);
     }
 }
