@@ -201,6 +201,11 @@ final class Winograd2x2 {
                     continue;
                 }
                 int src = src0 + y * s.sh();
+                if (s.sw() == 1 && ow == width) {       // a row of whole vectors: split it where it lies
+                    for (int q = 0; q < width; q += 2 * L)
+                        WinogradTransforms.unzip2(s.a(), src + q, planes, r * twp + q / 2, plane);
+                    continue;
+                }
                 if (s.sw() == 1) System.arraycopy(s.a(), src, line, 0, ow);
                 else for (int q = 0; q < ow; q++) line[q] = s.a()[src + q * s.sw()];
                 Arrays.fill(line, ow, width, 0f);

@@ -71,6 +71,16 @@ class Winograd2x2Test {
         }
     }
 
+    /**
+     * Output rows of a whole number of vectors of tiles (32 wide: 16 tiles, one 16-lane or two 8-lane vectors), where
+     * the weight gradient splits dy's rows into their column phases in place, without copying them first.
+     */
+    @Test
+    void wholeVectorRowsMatchTheReference() {
+        var s = new DirectConvTest.Case(2, 20, 24, 9, 32, 3, 3, 1, 1, true, 0, 2, false);
+        withWinograd2x2(16, () -> DirectConvTest.run(s, DType.FLOAT32, s.win(), 1, 3232L));
+    }
+
     @Test
     void uNetBottleneckShapesMatchTheReference() {
         int[][] shapes = {{2, 128, 32, 16, 16}, {1, 64, 64, 8, 8}, {2, 96, 20, 15, 17}};
