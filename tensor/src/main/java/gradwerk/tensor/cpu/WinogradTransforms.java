@@ -159,8 +159,10 @@ final class WinogradTransforms {
         }
         for (int g = 0; g < gr; g++) {
             int top = 4 * g * ps;
-            for (int p = 0; p < 4; p++)                          // down the rows: rt[p][i][t]
-                for (int t = 0; t < pw; t += L)
+            // down the rows: rt[p][i][t]. Only planes 0 and 1 are read at t + 1 (the tile's columns 4 and 5), so
+            // planes 2 and 3 stop at tw: with 32 tiles per row, 2 vectors instead of 3, of which the third held 2
+            for (int p = 0; p < 4; p++)
+                for (int t = 0, end = p < 2 ? pw : tw; t < end; t += L)
                     bt(planes, p * plane + top + t, ps, rt, (p * 6) * ps + t, ps);
             for (int i = 0; i < 6; i++) {                        // across the columns: v[i*6 + j][panel][chL][lane]
                 int r = i * ps;
