@@ -235,34 +235,47 @@ final class Winograd2x2 {
      */
     private static void transformGradientRowPairs(DirectConv.Images s, int n, int o, int ty0, int gr, float[] w,
                                                   int base, int xiStride) {
-        int src0 = s.off() + n * s.sn() + o * s.sc();
+        int src0 = s.off() + n * s.sn() + o * s.sc(), l4 = 4 * xiStride;
         for (int g = 0; g < gr; g += 2) {
             int y = 2 * (ty0 + g);
-            FloatVector d0 = dyRow(s, src0, y), d1 = dyRow(s, src0, y + 1);
-            FloatVector d2 = dyRow(s, src0, y + 2), d3 = dyRow(s, src0, y + 3);
+            // dy rows y..y+3; a row past the map is a load with no lanes (zeros) from index 0
+            int h = s.h(), sh = s.sh();
+            FloatVector d0 = FloatVector.fromArray(F, s.a(), y < h ? src0 + y * sh : 0,
+                    F.indexInRange(0, y < h ? L : 0));
+            FloatVector d1 = FloatVector.fromArray(F, s.a(), y + 1 < h ? src0 + (y + 1) * sh : 0,
+                    F.indexInRange(0, y + 1 < h ? L : 0));
+            FloatVector d2 = FloatVector.fromArray(F, s.a(), y + 2 < h ? src0 + (y + 2) * sh : 0,
+                    F.indexInRange(0, y + 2 < h ? L : 0));
+            FloatVector d3 = FloatVector.fromArray(F, s.a(), y + 3 < h ? src0 + (y + 3) * sh : 0,
+                    F.indexInRange(0, y + 3 < h ? L : 0));
             // column phases of dy row r of both tile rows: e_r (phase 0), o_r (phase 1)
             FloatVector e0 = d0.rearrange(WinogradTransforms.EVENS, d2), o0 = d0.rearrange(WinogradTransforms.ODDS, d2);
             FloatVector e1 = d1.rearrange(WinogradTransforms.EVENS, d3), o1 = d1.rearrange(WinogradTransforms.ODDS, d3);
+            // along the columns, c_k = (e, e + o, e - o, -o) per dy row; then along the rows, A over (c_k of row 0,
+            // c_k of row 1) to positions l·4 + k: x0, x0 + x1, x0 - x1, -x1. Written out: vectors are never handed
+            // to a method of ours (see GemmF32.kernel12)
             int to = base + g * (L / 2);
-            // along the columns: c_k = (e, e + o, e - o, -o) per dy row; then along the rows, A over (c_k[0], c_k[1])
-            aRows(e0, e1, w, to, xiStride);
-            aRows(e0.add(o0), e1.add(o1), w, to + xiStride, xiStride);
-            aRows(e0.sub(o0), e1.sub(o1), w, to + 2 * xiStride, xiStride);
-            aRows(o0.neg(), o1.neg(), w, to + 3 * xiStride, xiStride);
+            FloatVector x0 = e0, x1 = e1;                                       // k = 0
+            x0.intoArray(w, to);
+            x0.add(x1).intoArray(w, to + l4);
+            x0.sub(x1).intoArray(w, to + 2 * l4);
+            x1.neg().intoArray(w, to + 3 * l4);
+            x0 = e0.add(o0); x1 = e1.add(o1);                                   // k = 1
+            x0.intoArray(w, to + xiStride);
+            x0.add(x1).intoArray(w, to + xiStride + l4);
+            x0.sub(x1).intoArray(w, to + xiStride + 2 * l4);
+            x1.neg().intoArray(w, to + xiStride + 3 * l4);
+            x0 = e0.sub(o0); x1 = e1.sub(o1);                                   // k = 2
+            x0.intoArray(w, to + 2 * xiStride);
+            x0.add(x1).intoArray(w, to + 2 * xiStride + l4);
+            x0.sub(x1).intoArray(w, to + 2 * xiStride + 2 * l4);
+            x1.neg().intoArray(w, to + 2 * xiStride + 3 * l4);
+            x0 = o0.neg(); x1 = o1.neg();                                       // k = 3
+            x0.intoArray(w, to + 3 * xiStride);
+            x0.add(x1).intoArray(w, to + 3 * xiStride + l4);
+            x0.sub(x1).intoArray(w, to + 3 * xiStride + 2 * l4);
+            x1.neg().intoArray(w, to + 3 * xiStride + 3 * l4);
         }
-    }
-
-    /** Row y of dy's channel map at src0 (L floats), or zeros past the map. */
-    private static FloatVector dyRow(DirectConv.Images s, int src0, int y) {
-        return y < s.h() ? FloatVector.fromArray(F, s.a(), src0 + y * s.sh()) : FloatVector.zero(F);
-    }
-
-    /** A along the rows: x0, x0 + x1, x0 - x1, -x1 to w[to + l·4·xiStride], l = 0..3. */
-    private static void aRows(FloatVector x0, FloatVector x1, float[] w, int to, int xiStride) {
-        x0.intoArray(w, to);
-        x0.add(x1).intoArray(w, to + 4 * xiStride);
-        x0.sub(x1).intoArray(w, to + 8 * xiStride);
-        x1.neg().intoArray(w, to + 12 * xiStride);
     }
 
     /** {@link #a4} storing only the lanes of {@code row} (a dense tile row). */
