@@ -108,12 +108,12 @@ final class Winograd2x2 {
     /**
      * Whether the forward and the weight gradient pack their tile rows densely: tw tiles apart instead of a whole
      * number of vectors apart. On a 16² map, F(2×2) has 8 tiles per row; rounded up to a 16-lane AVX-512 vector,
-     * half of every vector of the products would be padding. Dense rows share vectors (two rows of 8 in one of 16):
-     * the input and gradient transforms store only a row's tw lanes (masked stores), and the output transform reads
-     * a vector from the row's first tile and keeps its first tw lanes (the others are the next row's tiles, or
-     * slack). A row must not
-     * straddle a panel of 2L tiles ({@link WinogradProducts#productAt}), so tw must divide 2L. With AVX2 (8 lanes),
-     * 16² has 8 tiles per row, a whole vector, so only smaller maps take it.
+     * half of every vector of the products would be padding. Dense rows share vectors (two rows of 8 in one of 16).
+     * Where two rows fill a vector exactly (2·tw = L), {@link Winograd2x2RowPairs} transforms them two at a time.
+     * Otherwise the input and gradient transforms store only a row's tw lanes (masked stores), and the output
+     * transform reads a vector from the row's first tile and keeps its first tw lanes (the others are the next
+     * row's tiles, or slack). A row must not straddle a panel of 2L tiles ({@link WinogradProducts#productAt}), so
+     * tw must divide 2L. With AVX2 (8 lanes), 16² has 8 tiles per row, a whole vector, so only smaller maps take it.
      */
     static boolean denseRows(int tw) {
         return tw < L && 2 * L % tw == 0;
@@ -158,7 +158,7 @@ final class Winograd2x2 {
                 for (int b = 0; b < mb; b++) {          // W, 4 output channels at a time → wp[ξ][b][tile][4]
                     for (int j = 0; j < MR; j++) {
                         int o = b * MR + j;
-                        if (o < m && rowPairs) transformGradientRowPairs(dy, n, o, ty0, gr, tw4, j * bt, wXs);
+                        if (o < m && rowPairs) Winograd2x2RowPairs.gradient(dy, n, o, ty0, gr, tw4, j * bt, wXs);
                         else if (o < m)
                             transformGradient(dy, n, o, ty0, gr, wide, twp, line, planes, rt, tw4, j * bt, wXs);
                         else for (int xi = 0; xi < 16; xi++) Arrays.fill(tw4, xi * wXs + j * bt, xi * wXs + (j + 1) * bt, 0f);
@@ -223,61 +223,6 @@ final class Winograd2x2 {
         }
     }
 
-    /**
-     * {@link #transformGradient} where two dense tile rows fill a vector (a 16-wide dy with 16 lanes: tw = 8,
-     * 2·tw = L = ow, unit stride). Tile rows g and g + 1 are transformed together: each of their dy rows is read
-     * straight from the map, one shuffle per phase splits a pair of rows into the two column phases (lanes 0..7 tile
-     * row g, 8..15 tile row g + 1), and the results are stored as whole vectors. The arithmetic is
-     * transformGradient's, in the same order. Rows past the map are zeros. A block of an odd number of tile rows
-     * also transforms the row after it, into lanes past its kn tiles, which the products do not read (their K loop
-     * ends at kn; the lanes are within the block's capacity bt). (One tile row at a time, with
-     * a copy, a fill and masked stores per row, this transform took 13 % of the 128 → 256 @ 16² weight gradient.)
-     */
-    private static void transformGradientRowPairs(DirectConv.Images s, int n, int o, int ty0, int gr, float[] w,
-                                                  int base, int xiStride) {
-        int src0 = s.off() + n * s.sn() + o * s.sc(), l4 = 4 * xiStride;
-        for (int g = 0; g < gr; g += 2) {
-            int y = 2 * (ty0 + g);
-            // dy rows y..y+3; a row past the map is a load with no lanes (zeros) from index 0
-            int h = s.h(), sh = s.sh();
-            FloatVector d0 = FloatVector.fromArray(F, s.a(), y < h ? src0 + y * sh : 0,
-                    F.indexInRange(0, y < h ? L : 0));
-            FloatVector d1 = FloatVector.fromArray(F, s.a(), y + 1 < h ? src0 + (y + 1) * sh : 0,
-                    F.indexInRange(0, y + 1 < h ? L : 0));
-            FloatVector d2 = FloatVector.fromArray(F, s.a(), y + 2 < h ? src0 + (y + 2) * sh : 0,
-                    F.indexInRange(0, y + 2 < h ? L : 0));
-            FloatVector d3 = FloatVector.fromArray(F, s.a(), y + 3 < h ? src0 + (y + 3) * sh : 0,
-                    F.indexInRange(0, y + 3 < h ? L : 0));
-            // column phases of dy row r of both tile rows: e_r (phase 0), o_r (phase 1)
-            FloatVector e0 = d0.rearrange(WinogradTransforms.EVENS, d2), o0 = d0.rearrange(WinogradTransforms.ODDS, d2);
-            FloatVector e1 = d1.rearrange(WinogradTransforms.EVENS, d3), o1 = d1.rearrange(WinogradTransforms.ODDS, d3);
-            // along the columns, c_k = (e, e + o, e - o, -o) per dy row; then along the rows, A over (c_k of row 0,
-            // c_k of row 1) to positions l·4 + k: x0, x0 + x1, x0 - x1, -x1. Written out: vectors are never handed
-            // to a method of ours (see GemmF32.kernel12)
-            int to = base + g * (L / 2);
-            FloatVector x0 = e0, x1 = e1;                                       // k = 0
-            x0.intoArray(w, to);
-            x0.add(x1).intoArray(w, to + l4);
-            x0.sub(x1).intoArray(w, to + 2 * l4);
-            x1.neg().intoArray(w, to + 3 * l4);
-            x0 = e0.add(o0); x1 = e1.add(o1);                                   // k = 1
-            x0.intoArray(w, to + xiStride);
-            x0.add(x1).intoArray(w, to + xiStride + l4);
-            x0.sub(x1).intoArray(w, to + xiStride + 2 * l4);
-            x1.neg().intoArray(w, to + xiStride + 3 * l4);
-            x0 = e0.sub(o0); x1 = e1.sub(o1);                                   // k = 2
-            x0.intoArray(w, to + 2 * xiStride);
-            x0.add(x1).intoArray(w, to + 2 * xiStride + l4);
-            x0.sub(x1).intoArray(w, to + 2 * xiStride + 2 * l4);
-            x1.neg().intoArray(w, to + 2 * xiStride + 3 * l4);
-            x0 = o0.neg(); x1 = o1.neg();                                       // k = 3
-            x0.intoArray(w, to + 3 * xiStride);
-            x0.add(x1).intoArray(w, to + 3 * xiStride + l4);
-            x0.sub(x1).intoArray(w, to + 3 * xiStride + 2 * l4);
-            x1.neg().intoArray(w, to + 3 * xiStride + 3 * l4);
-        }
-    }
-
     /** {@link #a4} storing only the lanes of {@code row} (a dense tile row). */
     private static void a4(float[] x, int at, int stride, float[] y, int to, int step, VectorMask<Float> row) {
         FloatVector x0 = FloatVector.fromArray(F, x, at), x1 = FloatVector.fromArray(F, x, at + stride);
@@ -309,7 +254,7 @@ final class Winograd2x2 {
                                        int tw, int twp, int ps, float[] planes, float[] line, float[] rt, float[] v,
                                        int chL, int cn, int xiStride, int rowLen) {
         if (twp == tw && 2 * tw == L) {
-            transformInputRowPairs(s, n, ch, padT, padL, ty0, gr, planes, rt, v, chL, cn, xiStride, rowLen);
+            Winograd2x2RowPairs.input(s, n, ch, padT, padL, ty0, gr, planes, rt, v, chL, cn, xiStride, rowLen);
             return;
         }
         int rows = 2 * gr + 2, plane = rows * ps, pw = tw + 1, used = roundUp(pw, L), width = 2 * used;
@@ -348,59 +293,8 @@ final class Winograd2x2 {
         }
     }
 
-    /**
-     * {@link #transformInput} where two dense tile rows fill a vector (tw = 8 with 16 lanes: a 16² output map).
-     * The block's padded rows (2·gr + 4 of them, 2L floats each, zeros outside the map) are laid out once in rows;
-     * for tile rows g and g + 1 the four columns of every tile (plane 0 and 1 at t, and at t + 1) come from one
-     * shuffle of two padded rows each: row 2g + k in lanes 0..7 and row 2g + 2 + k in lanes 8..15, read from column
-     * 0 (t) and column 2 (t + 1). Then Bᵀ down the rows and across the columns, in transformInput's order, and whole
-     * vectors stored. A block of an odd number of tile rows also transforms the row after it into lanes past its
-     * tiles; the products of those tiles are not stored (forward) or not summed (weight gradient: K ends at kn).
-     * (One tile row at a time, with half-empty vectors and masked stores, this was 9-10 % of the 16² layers.)
-     */
-    private static void transformInputRowPairs(DirectConv.Images s, int n, int ch, int padT, int padL, int ty0,
-                                               int gr, float[] rowsBuf, float[] scratch, float[] v, int chL, int cn,
-                                               int xiStride, int rowLen) {
-        int w2 = 2 * L, rows = 2 * gr + 4;
-        float[] pr = rowsBuf.length >= rows * w2 ? rowsBuf : new float[rows * w2];
-        int src0 = s.off() + n * s.sn() + ch * s.sc();
-        int qLo = Math.max(0, padL), qHi = Math.min(w2, padL + s.w());
-        for (int y = 0; y < rows; y++) {                        // padded rows: pr[y][q] = x[2·ty0 + y - padT][q - padL]
-            int sy = 2 * ty0 + y - padT, row = y * w2;
-            if (sy < 0 || sy >= s.h() || qLo >= qHi) {
-                Arrays.fill(pr, row, row + w2, 0f);
-                continue;
-            }
-            int src = src0 + sy * s.sh() + (qLo - padL) * s.sw();
-            Arrays.fill(pr, row, row + qLo, 0f);
-            if (s.sw() == 1) System.arraycopy(s.a(), src, pr, row + qLo, qHi - qLo);
-            else for (int q = qLo; q < qHi; q++) pr[row + q] = s.a()[src + (q - qLo) * s.sw()];
-            Arrays.fill(pr, row + qHi, row + w2, 0f);
-        }
-        int cs = 0, ds = 16 * L;                                // scratch: columns [c][k], then Bᵀ down [c][i]
-        for (int g = 0; g < gr; g += 2) {
-            for (int k = 0; k < 4; k++) {                        // column c of row k, both tile rows
-                int a = (2 * g + k) * w2, b = a + 2 * w2;
-                FloatVector x = FloatVector.fromArray(F, pr, a), y = FloatVector.fromArray(F, pr, b);
-                x.rearrange(WinogradTransforms.EVENS, y).intoArray(scratch, cs + k * L);
-                x.rearrange(WinogradTransforms.ODDS, y).intoArray(scratch, cs + (4 + k) * L);
-                x = FloatVector.fromArray(F, pr, a + 2);
-                y = FloatVector.fromArray(F, pr, b + 2);
-                x.rearrange(WinogradTransforms.EVENS, y).intoArray(scratch, cs + (8 + k) * L);
-                x.rearrange(WinogradTransforms.ODDS, y).intoArray(scratch, cs + (12 + k) * L);
-            }
-            for (int c = 0; c < 4; c++)                          // down the rows: ds[c][i]
-                bt4(scratch, cs + 4 * c * L, L, scratch, ds + 4 * c * L, L);
-            int k = g * (L / 2);
-            int at = rowLen > 0 ? chL * rowLen + k : k / (2 * L) * cn * 2 * L + chL * 2 * L + k % (2 * L);
-            for (int i = 0; i < 4; i++)                          // across the columns: v[i·4 + j]
-                bt(scratch, ds + i * L, ds + (4 + i) * L, ds + (8 + i) * L, ds + (12 + i) * L, v,
-                        i * 4 * xiStride + at, xiStride);
-        }
-    }
-
     /** Bᵀ applied to x[at + k·stride] (k = 0..3), to y[to + k·step]: x0 - x2, x1 + x2, x2 - x1, x1 - x3. */
-    private static void bt4(float[] x, int at, int stride, float[] y, int to, int step) {
+    static void bt4(float[] x, int at, int stride, float[] y, int to, int step) {
         bt(x, at, at + stride, at + 2 * stride, at + 3 * stride, y, to, step);
     }
 
@@ -419,7 +313,7 @@ final class Winograd2x2 {
         x1.sub(x3).intoArray(y, to + 3 * step, row);
     }
 
-    private static void bt(float[] x, int a0, int a1, int a2, int a3, float[] y, int to, int step) {
+    static void bt(float[] x, int a0, int a1, int a2, int a3, float[] y, int to, int step) {
         FloatVector x0 = FloatVector.fromArray(F, x, a0), x1 = FloatVector.fromArray(F, x, a1);
         FloatVector x2 = FloatVector.fromArray(F, x, a2), x3 = FloatVector.fromArray(F, x, a3);
         x0.sub(x2).intoArray(y, to);
@@ -440,7 +334,7 @@ final class Winograd2x2 {
     private static void transformOutput(float[] prod, int mAt, int th, int tw, int twp, float[] st, float[] out,
                                         int outAt, int oh, int ow, float bias, boolean add) {
         if (twp == tw && 2 * tw == L && ow == 2 * tw) {
-            transformOutputRowPairs(prod, mAt, th, st, out, outAt, oh, ow, bias, add);
+            Winograd2x2RowPairs.output(prod, mAt, th, st, out, outAt, oh, ow, bias, add);
             return;
         }
         for (int ty = 0; ty < th; ty++) {
@@ -460,32 +354,8 @@ final class Winograd2x2 {
         }
     }
 
-    /**
-     * {@link #transformOutput} where dense rows put exactly two tile rows in a vector and an output row is one vector
-     * wide (a 16² map with 16 lanes: tw = 8, ow = 16). Each vector of tiles is transformed once for both of its tile
-     * rows, and the interleaving of the two column phases gives two whole output rows: lanes 0..L-1 of the zip are
-     * row 2·ty + r, lanes L..2L-1 row 2·ty + 2 + r. (Taking one tile row at a time, half of every vector was thrown
-     * away and the rows, half a vector of tiles wide, were written one float at a time: 15 % of the forward.)
-     * A block of an odd number of tile rows reads the zero tiles after its last row and does not store them.
-     */
-    private static void transformOutputRowPairs(float[] prod, int mAt, int th, float[] st, float[] out, int outAt,
-                                                int oh, int ow, float bias, boolean add) {
-        for (int ty = 0; ty < th; ty += 2) {
-            int at = mAt + WinogradProducts.productAt(16, 0, 0, 0, ty * (L / 2));
-            for (int j = 0; j < 4; j++)                         // rows: (Aᵀ M)[r][j]
-                at2(prod, at + 2 * j * L, 8 * L, st, j * L, 4 * L);
-            for (int r = 0; r < 2; r++) {                       // columns: (Aᵀ M A)[r][q], then the two rows
-                at2(st, 4 * r * L, L, st, (8 + 2 * r) * L, L);
-                int y = 2 * ty + r;
-                if (y >= oh) break;
-                int next = y + 2 < oh && ty + 1 < th ? outAt + (y + 2) * ow : -1;
-                WinogradTransforms.zip2(st, (8 + 2 * r) * L, L, out, outAt + y * ow, next, bias, add);
-            }
-        }
-    }
-
     /** Aᵀ applied to x[at + k·stride] (k = 0..3), to y[to], y[to + step]: x0 + x1 + x2, x1 - x2 - x3. */
-    private static void at2(float[] x, int at, int stride, float[] y, int to, int step) {
+    static void at2(float[] x, int at, int stride, float[] y, int to, int step) {
         FloatVector x0 = FloatVector.fromArray(F, x, at), x1 = FloatVector.fromArray(F, x, at + stride);
         FloatVector x2 = FloatVector.fromArray(F, x, at + 2 * stride), x3 = FloatVector.fromArray(F, x, at + 3 * stride);
         x0.add(x1).add(x2).intoArray(y, to);

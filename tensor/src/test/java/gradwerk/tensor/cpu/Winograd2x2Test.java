@@ -52,7 +52,7 @@ class Winograd2x2Test {
 
     /**
      * 16-wide output maps, where with 16 lanes (AVX-512) dense rows put two tile rows in one vector and the output
-     * transform writes two output rows per vector (transformOutputRowPairs): 16 and 15 output rows (an odd last
+     * transform writes two output rows per vector (Winograd2x2RowPairs): 16 and 15 output rows (an odd last
      * tile row), whole-image blocks and blocks of 3 tile rows (an odd row count per block), with bias, and the input
      * gradient's accumulating store. With other widths the same shapes check the general path.
      */
