@@ -10,7 +10,8 @@ import java.util.Locale;
  * {@link Winograd2x2}): read once from Linux's {@code /sys/devices/system/cpu/cpu0/cache} (the unified level-2
  * entry), overridden by the property {@code gradwerk.cache.l2} (e.g. {@code 2M}, {@code 512K}, or bytes), and
  * {@link #DEFAULT_L2} where neither says. The budgets were first measured on a Zen 3 (512 KB of L2); on a Xeon with
- * 2 MB, blocks four times larger made the 16² and 32² layers' products 1.05-1.14× faster (BENCHMARKS.md).
+ * 2 MB, blocks four times larger made five U-Net layers 1.03-1.05× faster forward and backward together, and the
+ * forward alone up to 1.16× (BENCHMARKS.md, 2026-11-28).
  */
 final class Caches {
     /** The Zen 3's L2, on which the block budgets were first measured. */

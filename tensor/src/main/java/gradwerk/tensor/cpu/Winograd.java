@@ -102,7 +102,8 @@ final class Winograd {
      * products M (36 × output channels × tiles, accumulated over the K blocks: L2) and of the transformed input V
      * of one K block (36 × input channels × tiles, read by every block of 4 output channels: L2). M gets half of
      * the L2 ({@link Caches#L2}), V three eighths: 64 K and 48 K floats on the Zen 3's 512 KB, where they were
-     * measured, and four times that on the Xeon's 2 MB (there 1.05-1.14× faster than the Zen 3's budgets).
+     * measured, and four times that on the Xeon's 2 MB (there 1.03-1.05× faster forward and backward than the Zen 3's
+     * budgets).
      */
     static int maxBlockTiles = 64;
     /** Floats between consecutive V[ξ] beyond their size: one cache line. */
