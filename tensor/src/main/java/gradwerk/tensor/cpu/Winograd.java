@@ -154,7 +154,7 @@ final class Winograd {
         int groups = Math.ceilDiv(th, g), tasks = s.n() * groups;
         int ps = tw + 2 + L, rows = 4 * g + 2;    // phase-plane row stride; padded input rows of a block
         Winograd.Workspace caller = Winograd.Workspace.get();     // U lives until the tasks below are done
-        float[] u = caller.u = WinogradTransforms.transformWeights(w, wOff, wo, wi, wr, ws, m, c, 6, caller.u);
+        float[] u = caller.u = WinogradKernels.transformWeights(w, wOff, wo, wi, wr, ws, m, c, 6, caller.u);
         var next = new AtomicInteger();
         Parallel.forRange(Math.min(tasks, Parallel.threads()), 1, (w0, w1) -> {
             Workspace own = Workspace.get();

@@ -78,7 +78,7 @@ final class Winograd2x2 {
         int groups = Math.ceilDiv(th, g), tasks = s.n() * groups;
         int ps = tw + 1 + L, rows = 2 * g + 2;
         Winograd.Workspace caller = Winograd.Workspace.get();     // U lives until the tasks below are done
-        float[] u = caller.u = WinogradTransforms.transformWeights(w, wOff, wo, wi, wr, ws, m, c, 4, caller.u);
+        float[] u = caller.u = WinogradKernels.transformWeights(w, wOff, wo, wi, wr, ws, m, c, 4, caller.u);
         var next = new AtomicInteger();
         Parallel.forRange(Math.min(tasks, Parallel.threads()), 1, (w0, w1) -> {
             Winograd.Workspace own = Winograd.Workspace.get();
@@ -143,7 +143,7 @@ final class Winograd2x2 {
         int m4 = roundUp(m, MR), mb = m4 / MR, nb = 2 * L, cq = roundUp(c, nb), duXi = m4 * cq;
         int wXs = MR * bt + SKEW, vXs = nb * bt + SKEW;
         float[][] sums = new float[tasks][];
-        boolean rowPairs = twp == tw && 2 * tw == L && ow == L && dy.sw() == 1;
+        boolean rowPairs = Winograd2x2RowPairs.fit(tw, twp) && ow == 2 * tw && dy.sw() == 1;
         Parallel.forRange(tasks, 1, (t0, t1) -> {
             int ps = tw + 1 + L, rows = 2 * g + 2;
             Winograd.Workspace own = Winograd.Workspace.get();
@@ -180,7 +180,7 @@ final class Winograd2x2 {
         });
         float[][] parts = WinogradProducts.partsInOrder(sums);
         if (parts.length == 0) return;
-        WinogradTransforms.kernelGradient(4, parts, duXi, cq, m, c, gw);   // gw += Gᵀ (Σ parts) G
+        WinogradKernels.kernelGradient(4, parts, duXi, cq, m, c, gw);   // gw += Gᵀ (Σ parts) G
     }
 
     /**
@@ -253,7 +253,7 @@ final class Winograd2x2 {
     private static void transformInput(DirectConv.Images s, int n, int ch, int padT, int padL, int ty0, int gr,
                                        int tw, int twp, int ps, float[] planes, float[] line, float[] rt, float[] v,
                                        int chL, int cn, int xiStride, int rowLen) {
-        if (twp == tw && 2 * tw == L) {
+        if (Winograd2x2RowPairs.fit(tw, twp)) {
             Winograd2x2RowPairs.input(s, n, ch, padT, padL, ty0, gr, planes, rt, v, chL, cn, xiStride, rowLen);
             return;
         }
@@ -333,7 +333,7 @@ final class Winograd2x2 {
      */
     private static void transformOutput(float[] prod, int mAt, int th, int tw, int twp, float[] st, float[] out,
                                         int outAt, int oh, int ow, float bias, boolean add) {
-        if (twp == tw && 2 * tw == L && ow == 2 * tw) {
+        if (Winograd2x2RowPairs.fit(tw, twp) && ow == 2 * tw) {
             Winograd2x2RowPairs.output(prod, mAt, th, st, out, outAt, oh, ow, bias, add);
             return;
         }

@@ -20,6 +20,14 @@ final class Winograd2x2RowPairs {
     private Winograd2x2RowPairs() {}
 
     /**
+     * Whether rows of tw tiles, twp apart, are dense and two of them fill a vector exactly: what all three transforms
+     * here need (the output and dy transforms also need an output row exactly that wide).
+     */
+    static boolean fit(int tw, int twp) {
+        return twp == tw && 2 * tw == L;
+    }
+
+    /**
      * Winograd2x2's transformGradient where two dense tile rows fill a vector (a 16-wide dy with 16 lanes: tw = 8,
      * 2·tw = L = ow, unit stride). Tile rows g and g + 1 are transformed together: each of their dy rows is read
      * straight from the map, one shuffle per phase splits a pair of rows into the two column phases (lanes 0..7 tile

@@ -3,6 +3,9 @@ package gradwerk.tensor.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+import java.util.Objects;
+
 /**
  * The products of the Winograd convolutions, shared by F(4×4, 3×3) ({@link Winograd}, {@link WinogradWeight}) and
  * F(2×2, 3×3) ({@link Winograd2x2}), which differ only in the number of positions ξ (36 or 16): for every ξ a
@@ -23,7 +26,7 @@ final class WinogradProducts {
     /**
      * The forward's products for one K block: M (= for the first block c0 = 0, else +=) Σ_ch U[ξ][o][c0 + ch] ·
      * V[ξ][ch][tile] for every position ξ &lt; positions, on {@link ConvTiles#tileP}. V holds cn channels × ntp
-     * tiles per position (vXi apart) in tileP's packed-panel layout, U is {@link WinogradTransforms#transformWeights}'
+     * tiles per position (vXi apart) in tileP's packed-panel layout, U is {@link WinogradKernels#transformWeights}'
      * (mb blocks of 4 output channels × c channels per position).
      *
      * <p>M is laid out by output channel, then by panel of 2L tiles (the micro-kernel's width), then by position:
@@ -106,10 +109,10 @@ final class WinogradProducts {
 
     /**
      * The per-thread partial sums that exist (null where a thread had none), in index order: {@link
-     * WinogradTransforms#kernelGradient} adds them in this order as it reads them, so the result does not depend on
+     * WinogradKernels#kernelGradient} adds them in this order as it reads them, so the result does not depend on
      * timing. (Adding them up first took a single-threaded pass over 2 MB per part: 4 % of a 16² weight gradient.)
      */
     static float[][] partsInOrder(float[][] parts) {
-        return java.util.Arrays.stream(parts).filter(java.util.Objects::nonNull).toArray(float[][]::new);
+        return Arrays.stream(parts).filter(Objects::nonNull).toArray(float[][]::new);
     }
 }

@@ -104,7 +104,7 @@ final class WinogradWeight {
         });
         float[][] parts = WinogradProducts.partsInOrder(sums);
         if (parts.length == 0) return;
-        WinogradTransforms.kernelGradient(6, parts, duXi, cq, m, c, gw);   // gw += Gᵀ (Σ parts) G
+        WinogradKernels.kernelGradient(6, parts, duXi, cq, m, c, gw);   // gw += Gᵀ (Σ parts) G
     }
 
     /**
