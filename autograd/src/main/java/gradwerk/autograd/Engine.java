@@ -23,7 +23,8 @@ public final class Engine {
 
     /** Where a gradient that reached a variable goes: accumulated into a leaf's grad, or collected by {@link #grad}. */
     interface GradSink {
-        void accept(Variable variable, Variable grad);
+        /** Returns true when it holds on to {@code grad} itself (rather than a copy or a sum). */
+        boolean accept(Variable variable, Variable grad);
     }
 
     // ==================================================================================== the core
@@ -33,20 +34,29 @@ public final class Engine {
         if (root.isLeaf()) { sink.accept(root, seed); return; }
         // rules are written with Variable ops: they build a graph of the gradient only when asked to
         try (NoGrad mode = createGraph ? NoGrad.enableGrad() : NoGrad.enter()) {
+            GradMemory memory = new GradMemory(createGraph); // releases each gradient once it is used up
             Map<Node, Variable> gradOf = new IdentityHashMap<>(); // gradients of node outputs, summed over consumers
             gradOf.put(root.gradFn(), seed);
             for (Node node : topologicalOrder(root.gradFn())) {
                 Variable g = gradOf.remove(node); // complete now: every consumer of the output came earlier
                 if (g != null) {
+                    List<Variable> consumed = new ArrayList<>(List.of(g));
                     Variable out = node.outputVariable(); // null: unreachable, so nobody can ask for its gradient
-                    if (out != null) sink.accept(out, g);
-                    Variable[] grads = node.backward(g);
+                    if (out != null && sink.accept(out, g)) memory.escaped(g);
+                    Variable[] grads = memory.backward(node, g);
                     for (int i = 0; i < grads.length; i++) {
-                        if (grads[i] == null || !node.inputRequiresGrad(i)) continue;
+                        if (grads[i] == null) continue;
                         Node producer = node.producer(i);
-                        if (producer == null) sink.accept(node.leafInput(i), grads[i]);
-                        else gradOf.merge(producer, grads[i], Variable::add); // a reused value sums
+                        if (!node.inputRequiresGrad(i)) consumed.add(grads[i]);
+                        else if (producer != null) gradOf.merge(producer, grads[i], (a, b) -> { // a reused value sums
+                            consumed.add(a);
+                            consumed.add(b);
+                            return memory.sum(a, b);
+                        });
+                        else if (sink.accept(node.leafInput(i), grads[i])) memory.escaped(grads[i]);
+                        else consumed.add(grads[i]);
                     }
+                    memory.release(consumed, gradOf.values());
                 }
                 if (!retainGraph) node.free();
             }
@@ -84,7 +94,10 @@ public final class Engine {
     static void backward(Variable root, Tensor upstream, boolean retainGraph) {
         requireDifferentiable(root);
         requireMatching(root, upstream);
-        run(root, Variable.constant(upstream), retainGraph, false, (v, g) -> v.receiveGrad(g.value()));
+        run(root, Variable.constant(upstream), retainGraph, false, (v, g) -> {
+            v.receiveGrad(g.value()); // copies or sums
+            return false;
+        });
     }
 
     /**
@@ -103,7 +116,9 @@ public final class Engine {
         Map<Variable, Variable> found = new IdentityHashMap<>();
         for (Variable in : inputs) found.put(in, null);
         run(output, upstream, retainGraph || createGraph, createGraph, (v, g) -> {
-            if (found.containsKey(v)) found.merge(v, g, Variable::add);
+            if (!found.containsKey(v)) return false;
+            found.merge(v, g, Variable::add);
+            return true;
         });
         Variable[] grads = new Variable[inputs.length];
         for (int i = 0; i < inputs.length; i++) {

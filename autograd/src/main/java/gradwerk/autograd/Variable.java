@@ -9,6 +9,7 @@ import gradwerk.autograd.rules.UnaryRules;
 import gradwerk.tensor.DType;
 import gradwerk.tensor.Shape;
 import gradwerk.tensor.Tensor;
+import gradwerk.tensor.TensorScope;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -88,8 +89,8 @@ public final class Variable {
      * (a copy first, so that no two gradients share storage); retained intermediates keep only the latest.
      */
     void receiveGrad(Tensor g) {
-        if (isLeaf()) grad = grad == null ? g.copy() : grad.add(g);
-        else if (retainsGrad) grad = g.copy();
+        if (isLeaf()) grad = TensorScope.persist(grad == null ? g.copy() : grad.add(g)); // outlives a step's scope
+        else if (retainsGrad) grad = TensorScope.persist(g.copy());
     }
 
     /** Backpropagates from this scalar (numel 1) output: d(this)/d(leaf) accumulates into every leaf's grad. */

@@ -5,6 +5,7 @@ import gradwerk.nn.io.StateDicts;
 import gradwerk.tensor.Device;
 import gradwerk.tensor.DType;
 import gradwerk.tensor.Tensor;
+import gradwerk.tensor.TensorScope;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -57,7 +58,7 @@ public abstract class Module {
     /** A buffer; a non-persistent one is moved with the module but left out of the state dict. */
     protected final Tensor registerBuffer(String name, Tensor value, boolean persistent) {
         requireFreeName(name);
-        buffers.put(name, value);
+        buffers.put(name, TensorScope.persist(value));
         if (!persistent) transientBuffers.add(name);
         return value;
     }
@@ -212,7 +213,7 @@ public abstract class Module {
     public final Module to(Device device) {
         apply(m -> {
             m.parameters.values().forEach(p -> p.to(device));
-            m.buffers.replaceAll((k, b) -> b.to(device));
+            m.buffers.replaceAll((k, b) -> TensorScope.persist(b.to(device)));
         });
         return this;
     }
@@ -221,7 +222,7 @@ public abstract class Module {
     public final Module to(DType dtype) {
         apply(m -> {
             m.parameters.values().forEach(p -> p.to(dtype));
-            m.buffers.replaceAll((k, b) -> b.to(dtype));
+            m.buffers.replaceAll((k, b) -> TensorScope.persist(b.to(dtype)));
         });
         return this;
     }

@@ -5,6 +5,7 @@ import gradwerk.tensor.Device;
 import gradwerk.tensor.DType;
 import gradwerk.tensor.Shape;
 import gradwerk.tensor.Tensor;
+import gradwerk.tensor.TensorScope;
 
 /**
  * A trainable tensor of a {@link Module}: a leaf {@link Variable} that requires a gradient, with the name it was
@@ -26,7 +27,7 @@ public final class Parameter {
         if (name == null || name.isEmpty() || name.contains("."))
             throw new IllegalArgumentException("Parameter: name '" + name + "' must be non-empty and contain no '.'");
         this.name = name;
-        this.variable = new Variable(value, requiresGrad);
+        this.variable = new Variable(TensorScope.persist(value), requiresGrad);
     }
 
     /** The name it was registered under in its module (no dots). */
@@ -57,7 +58,7 @@ public final class Parameter {
 
     /** Moves (or casts) the value; a new leaf replaces the old one (its gradient is dropped). */
     void replaceValue(Tensor value) {
-        variable = new Variable(value, variable.requiresGrad());
+        variable = new Variable(TensorScope.persist(value), variable.requiresGrad());
     }
 
     /** Moves the value to another device (no-op if it is already there). */

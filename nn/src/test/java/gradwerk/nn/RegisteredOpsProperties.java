@@ -40,6 +40,6 @@ class RegisteredOpsProperties {
         Set<String> families = OpRegistry.all().stream().map(OpRegistry.Entry::family).collect(Collectors.toSet());
         assertTrue(families.containsAll(NN_FAMILIES), "registered families: " + families);
         assertEquals(Set.of("conv2d", "convTranspose2d", "maxPool2d", "avgPool2d", "adaptiveAvgPool2d", "upsample", "gridSample",
-                "gridSampleDot", "gridSampleMix", "affineGrid", "batchNorm", "groupNorm", "instanceNorm", "pad", "padReplicate", "dropout", "crossEntropy"), Set.copyOf(nnOps()));
+                "gridSampleDot", "gridSampleMix", "affineGrid", "batchNorm", "batchNormRelu", "groupNorm", "instanceNorm", "pad", "padReplicate", "dropout", "crossEntropy"), Set.copyOf(nnOps()));
     }
 }

@@ -10,6 +10,8 @@ public abstract class Storage {
     private final DType dtype;
     private final int length;
     private int version;
+    TensorScope scope; // the scope that releases this storage when it closes; null: the garbage collector does
+    private boolean released;
 
     protected Storage(DType dtype, int length) {
         this.dtype = dtype;
@@ -36,4 +38,24 @@ public abstract class Storage {
     public final void bumpVersion() {
         version++;
     }
+
+    /** True once {@link #release} ran: reading or writing the storage then fails. */
+    public final boolean isReleased() {
+        return released;
+    }
+
+    /**
+     * Gives the memory back now instead of waiting for the garbage collector, for a storage that nobody will read
+     * again: a {@link TensorScope} calls it when it closes, and the autograd engine for the gradients it consumed.
+     * Every later access throws. Releasing twice does nothing.
+     */
+    public final void release() {
+        if (released) return;
+        released = true;
+        scope = null;
+        recycle();
+    }
+
+    /** What {@link #release} does for this device: the CPU hands its array to a pool for the next allocation. */
+    protected void recycle() {}
 }

@@ -302,6 +302,8 @@ public final class Tensor {
     public Tensor mulInPlace(double s) { return Ops.mapInPlace(UnaryOp.MUL_SCALAR, this, s); }
     /** this += s. */
     public Tensor addInPlace(double s) { return Ops.mapInPlace(UnaryOp.ADD_SCALAR, this, s); }
+    /** this = max(this, 0). */
+    public Tensor reluInPlace() { return Ops.mapInPlace(UnaryOp.RELU, this, 0); }
     /** Copies o (broadcast, dtype converted) into this view. */
     public Tensor copyFrom(Tensor o) { return Ops.copyInto(this, o); }
     /** Sets every element of this view. */

@@ -9,6 +9,7 @@ import gradwerk.tensor.DType;
 import gradwerk.tensor.Generator;
 import gradwerk.tensor.Shape;
 import gradwerk.tensor.Tensor;
+import gradwerk.tensor.TensorScope;
 import gradwerk.tensor.nn.GridPadding;
 
 /**
@@ -88,8 +89,8 @@ public final class DeformableCrissCrossAttention extends Module {
             last = step(x, w, alignCorners);
             x = last.y();
         }
-        lastPositions = last.positions();
-        lastAttention = last.attention();
+        lastPositions = TensorScope.persist(last.positions()); // read after the step, by the offset plots
+        lastAttention = TensorScope.persist(last.attention());
         return x;
     }
 

@@ -12,6 +12,7 @@ import gradwerk.nn.optim.Optimizer;
 import gradwerk.tensor.Device;
 import gradwerk.tensor.Generator;
 import gradwerk.tensor.Tensor;
+import gradwerk.tensor.TensorScope;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -83,11 +84,13 @@ public final class TrainStepBench {
 
     /** One step: forward, loss, zero grads, backward, Adam; returns the loss (which syncs the device). */
     public static double step(Module model, Optimizer opt, Tensor x, Tensor y) {
-        Variable loss = TrainLoss.of(model.forward(Variable.constant(x)), y);
-        opt.zeroGrad();
-        loss.backward();
-        opt.step();
-        return loss.item();
+        try (TensorScope stepMemory = TensorScope.open("train step")) { // as the trainer does
+            Variable loss = TrainLoss.of(model.forward(Variable.constant(x)), y);
+            opt.zeroGrad();
+            loss.backward();
+            opt.step();
+            return loss.item();
+        }
     }
 
     private static void resetPeaks() {

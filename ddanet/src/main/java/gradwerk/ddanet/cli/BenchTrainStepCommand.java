@@ -3,6 +3,7 @@ package gradwerk.ddanet.cli;
 import gradwerk.ddanet.bench.TrainStepBench;
 import gradwerk.ddanet.model.Models;
 import gradwerk.tensor.Device;
+import gradwerk.tensor.cpu.ArrayPool;
 import gradwerk.tensor.cpu.Parallel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -51,7 +52,7 @@ final class BenchTrainStepCommand implements Callable<Integer> {
     @Mixin
     SideBySideOptions side;
 
-    @Option(names = "--memory", description = "also print the peak memory (JVM heap pools, process VmHWM) and the tensors saved for backward")
+    @Option(names = "--memory", description = "also print the peak memory (JVM heap pools, process VmHWM), the large arrays allocated new and taken from the pool, and the tensors saved for backward")
     boolean memory;
 
     @Override
@@ -93,8 +94,10 @@ final class BenchTrainStepCommand implements Callable<Integer> {
             }
             if (memory) {
                 long savedBytes = dev.isCpu() ? TrainStepBench.savedForBackward(model, batch, size, base) : -1;
-                System.out.println(String.format(Locale.ROOT, "# memory model=%s gradwerk heap_peak_mb=%.0f rss_peak_mb=%.0f%s%s",
-                        model, heap / 1048576.0, rss / 1048576.0,
+                ArrayPool.Stats pool = ArrayPool.stats();
+                System.out.println(String.format(Locale.ROOT, "# memory model=%s gradwerk heap_peak_mb=%.0f rss_peak_mb=%.0f"
+                                + " arrays_new=%d arrays_reused=%d%s%s",
+                        model, heap / 1048576.0, rss / 1048576.0, pool.fresh(), pool.reused(),
                         savedBytes >= 0 ? String.format(Locale.ROOT, " saved_mb=%.0f", savedBytes / 1048576.0) : "",
                         torch ? String.format(Locale.ROOT, " pytorch maxrss_mb=%.0f saved_mb=%.0f", ptRss / 1048576.0,
                                 ptSaved / 1048576.0) : ""));

@@ -34,8 +34,8 @@ public final class DoubleConv extends Module {
 
     @Override
     public Variable forward(Variable x) {
-        Variable y = bn1.forward(conv1.forward(x)).relu();
-        return bn2.forward(conv2.forward(y)).relu();
+        Variable y = bn1.forwardRelu(conv1.forward(x)); // bn1.forward(...).relu(), keeping one tensor, not two
+        return bn2.forwardRelu(conv2.forward(y));
     }
 
     @Override

@@ -24,6 +24,7 @@ import gradwerk.nn.optim.Schedules;
 import gradwerk.tensor.Device;
 import gradwerk.tensor.Generator;
 import gradwerk.tensor.Tensor;
+import gradwerk.tensor.TensorScope;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -180,15 +181,18 @@ public final class Trainer {
                  Progress p = Progress.start(name, train.size(), runEta, log, progressBar, progressInterval)) {
                 for (Batch b : batches) {
                     long s0 = System.nanoTime();
-                    Tensor x = b.inputs().to(device), y = b.targets().to(device);
-                    Variable loss = TrainLoss.of(model.forward(x), y);
-                    opt.zeroGrad();
-                    loss.backward();
-                    lr = schedule.lr(step);
-                    opt.setLr(lr);
-                    opt.step();
-                    step++;
-                    double l = loss.item();
+                    double l;
+                    try (TensorScope stepMemory = TensorScope.open("train step")) { // the step's tensors reused next step
+                        Tensor x = b.inputs().to(device), y = b.targets().to(device);
+                        Variable loss = TrainLoss.of(model.forward(x), y);
+                        opt.zeroGrad();
+                        loss.backward();
+                        lr = schedule.lr(step);
+                        opt.setLr(lr);
+                        opt.step();
+                        step++;
+                        l = loss.item();
+                    }
                     if (!Double.isFinite(l))
                         throw new IllegalStateException("training diverged: loss " + l + " at epoch " + (e + 1)
                                 + ", step " + step + " (try a lower --lr)");

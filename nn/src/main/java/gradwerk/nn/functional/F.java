@@ -128,6 +128,12 @@ public final class F {
         return NormOps.batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps);
     }
 
+    /** {@code batchNorm(...).relu()} fused: one activation kept instead of two (see {@link NormOps#batchNormRelu}). */
+    public static Variable batchNormRelu(Variable x, Tensor runningMean, Tensor runningVar, Variable weight,
+                                         Variable bias, boolean training, double momentum, double eps) {
+        return NormOps.batchNormRelu(x, runningMean, runningVar, weight, bias, training, momentum, eps);
+    }
+
     public static Variable groupNorm(Variable x, int groups, Variable weight, Variable bias, double eps) {
         return NormOps.groupNorm(x, groups, weight, bias, eps);
     }

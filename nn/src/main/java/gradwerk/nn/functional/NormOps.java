@@ -34,17 +34,35 @@ public final class NormOps implements OpFamily {
      */
     public static Variable batchNorm(Variable x, Tensor runningMean, Tensor runningVar, Variable weight, Variable bias,
                                      boolean training, double momentum, double eps) {
+        return batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps, false);
+    }
+
+    /**
+     * {@code batchNorm(...).relu()} as one op, the pair that follows nearly every convolution. The ReLU runs in
+     * place on the normalised tensor, so the step keeps one activation instead of two (relu keeps its output, and
+     * nothing needs batch norm's); the results and gradients are bit for bit those of the two ops.
+     */
+    public static Variable batchNormRelu(Variable x, Tensor runningMean, Tensor runningVar, Variable weight,
+                                         Variable bias, boolean training, double momentum, double eps) {
+        return batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps, true);
+    }
+
+    private static Variable batchNorm(Variable x, Tensor runningMean, Tensor runningVar, Variable weight, Variable bias,
+                                      boolean training, double momentum, double eps, boolean relu) {
         Norm.NormResult r = Norm.batchNorm(x.value(), runningMean, runningVar, weight == null ? null : weight.value(),
                 bias == null ? null : bias.value(), training, momentum, eps);
         Tensor mean = r.saveMean(), invstd = r.saveInvstd();
         Variable[] all = {x, weight, bias};
         boolean hasBias = bias != null, hasWeight = weight != null;
-        return Node.record("batchNorm", r.output(), hasWeight ? Saves.inputs(0, 1) : Saves.inputs(0), (n, g) -> {
-            requireFirstOrder("batchNorm");
+        String op = relu ? "batchNormRelu" : "batchNorm";
+        Saves saves = hasWeight ? Saves.inputs(0, 1) : Saves.inputs(0);
+        return Node.record(op, relu ? r.output().reluInPlace() : r.output(), relu ? saves.andOutput() : saves, (n, g) -> {
+            requireFirstOrder(op);
             Tensor w = hasWeight ? n.input(1).value() : null;
-            Norm.NormGrads d = Norm.batchNormBackward(g.value(), n.input(0).value(), w, mean, invstd, training);
+            Tensor gy = relu ? g.value().reluBackward(n.output().value()) : g.value(); // the mask y > 0
+            Norm.NormGrads d = Norm.batchNormBackward(gy, n.input(0).value(), w, mean, invstd, training);
             return forPresent(all, constant(d.input()), constant(d.weight()),
-                    hasBias ? constant(d.bias() != null ? d.bias() : sumPerChannel(g.value())) : null);
+                    hasBias ? constant(d.bias() != null ? d.bias() : sumPerChannel(gy)) : null);
         }, present(all));
     }
 
@@ -80,25 +98,26 @@ public final class NormOps implements OpFamily {
     @Override
     public List<Entry> ops() {
         return List.of(
-                Entry.of("batchNorm", s -> batchCase(s, true), s -> batchCase(s, false)).firstOrderOnly(),
+                Entry.of("batchNorm", s -> batchCase(s, true, false), s -> batchCase(s, false, false)).firstOrderOnly(),
+                Entry.of("batchNormRelu", s -> batchCase(s, true, true), s -> batchCase(s, false, true)).firstOrderOnly(),
                 Entry.of("groupNorm", s -> groupCase(s, false)).firstOrderOnly(),
                 Entry.of("instanceNorm", s -> groupCase(s, true)).firstOrderOnly());
     }
 
-    private static Problem batchCase(Sampler s, boolean training) {
+    private static Problem batchCase(Sampler s, boolean training, boolean relu) {
         int c = s.between(1, 3);
         int[] shape = s.coin() ? new int[] {s.between(2, 3), c} : new int[] {s.between(1, 2), c, s.between(1, 3), s.between(2, 3)};
         boolean affine = s.coin(), track = s.coin();
         double momentum = 0.1, eps = 1e-5;
         Tensor rm = s.normal(c).contiguous(), rv = s.uniform(0.5, 2, c).contiguous();
-        String label = "batchNorm " + (training ? "train " : "eval ") + Shape.str(shape) + (affine ? " affine" : "")
-                + (training && track ? " +running stats" : "");
+        String label = (relu ? "batchNormRelu " : "batchNorm ") + (training ? "train " : "eval ") + Shape.str(shape)
+                + (affine ? " affine" : "") + (training && track ? " +running stats" : "");
         Tensor x = s.normal(shape);
         if (!affine)
             return Problem.of(label, v -> batchNorm(v[0], stats(training, track, rm, v[0]), stats(training, track, rv, v[0]), null, null,
-                    training, momentum, eps), x);
+                    training, momentum, eps, relu), x);
         return Problem.of(label, v -> batchNorm(v[0], stats(training, track, rm, v[0]), stats(training, track, rv, v[0]), v[1], v[2],
-                training, momentum, eps), x, s.uniform(0.5, 1.5, c), s.normal(c));
+                training, momentum, eps, relu), x, s.uniform(0.5, 1.5, c), s.normal(c));
     }
 
     /**

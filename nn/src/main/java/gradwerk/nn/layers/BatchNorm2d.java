@@ -48,6 +48,15 @@ public final class BatchNorm2d extends Module {
 
     @Override
     public Variable forward(Variable x) {
+        return forward(x, false);
+    }
+
+    /** {@code forward(x).relu()} as one op, with the same results: the step keeps one tensor instead of two. */
+    public Variable forwardRelu(Variable x) {
+        return forward(x, true);
+    }
+
+    private Variable forward(Variable x, boolean relu) {
         if (x.rank() != 4)
             throw new IllegalArgumentException(describe() + ": input " + Shape.str(x.shape()) + " must be 4-d [N,C,H,W]");
         if (x.size(1) != channels)
@@ -60,8 +69,10 @@ public final class BatchNorm2d extends Module {
             if (Double.isNaN(momentum)) factor = 1 / count.item();
         }
         boolean useBatchStats = isTraining() || !track;
-        return NormOps.batchNorm(x, track ? buffer("running_mean") : null, track ? buffer("running_var") : null,
-                affine ? weight.v() : null, affine ? bias.v() : null, useBatchStats, factor, eps);
+        Tensor mean = track ? buffer("running_mean") : null, var = track ? buffer("running_var") : null;
+        Variable w = affine ? weight.v() : null, b = affine ? bias.v() : null;
+        return relu ? NormOps.batchNormRelu(x, mean, var, w, b, useBatchStats, factor, eps)
+                : NormOps.batchNorm(x, mean, var, w, b, useBatchStats, factor, eps);
     }
 
     /** The running mean (a live buffer), or null when not tracking. */

@@ -5,6 +5,7 @@ import gradwerk.nn.Parameter;
 import gradwerk.nn.io.StateDicts;
 import gradwerk.tensor.BinaryOp;
 import gradwerk.tensor.Tensor;
+import gradwerk.tensor.TensorScope;
 import gradwerk.tensor.UnaryOp;
 
 import java.util.ArrayList;
@@ -76,7 +77,7 @@ public abstract class Optimizer {
             if (!seen.add(p)) throw new IllegalArgumentException(name + ": " + p + " appears in more than one param group");
             params.add(p);
             Map<String, Tensor> s = new LinkedHashMap<>();
-            for (String n : stateNames(g)) s.put(n, p.value().zerosLike());
+            for (String n : stateNames(g)) s.put(n, TensorScope.persist(p.value().zerosLike()));
             state.add(s);
             steps.add(new long[1]);
         }

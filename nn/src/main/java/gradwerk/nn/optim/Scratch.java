@@ -2,6 +2,7 @@ package gradwerk.nn.optim;
 
 import gradwerk.tensor.Storage;
 import gradwerk.tensor.Tensor;
+import gradwerk.tensor.TensorScope;
 
 /**
  * Reusable temporary tensors for optimiser updates, so that a step allocates nothing: each slot is one storage,
@@ -20,6 +21,6 @@ final class Scratch {
         int n = like.numel();
         if (s == null || s.length() < n || s.dtype() != like.dtype() || s.device() != like.device())
             slots[i] = s = like.device().backend().allocate(like.dtype(), Math.max(n, s == null ? 0 : s.length()));
-        return new Tensor(s, like.shape());
+        return TensorScope.persist(new Tensor(s, like.shape())); // reused by every later step
     }
 }

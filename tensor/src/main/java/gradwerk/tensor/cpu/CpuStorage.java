@@ -4,11 +4,13 @@ import gradwerk.tensor.DType;
 import gradwerk.tensor.Device;
 import gradwerk.tensor.Storage;
 import gradwerk.tensor.Tensor;
+import gradwerk.tensor.TensorScope;
 
 /** Storage in a Java array on the heap: {@code float[]} for float32, {@code double[]} for float64. */
 public final class CpuStorage extends Storage {
-    private final float[] floats;
-    private final double[] doubles;
+    private float[] floats; // null once released
+    private double[] doubles;
+    private boolean allocated; // by allocate: nobody else holds the array, so a release may hand it on
 
     public CpuStorage(float[] data) {
         super(DType.FLOAT32, data.length);
@@ -22,8 +24,20 @@ public final class CpuStorage extends Storage {
         this.doubles = data;
     }
 
+    /** A zero-filled storage, from the {@link ArrayPool} when it has an array of this size, owned by the current scope. */
     static CpuStorage allocate(DType dtype, int length) {
-        return dtype == DType.FLOAT32 ? new CpuStorage(new float[length]) : new CpuStorage(new double[length]);
+        CpuStorage s = dtype == DType.FLOAT32 ? new CpuStorage(ArrayPool.floats(length))
+                : new CpuStorage(ArrayPool.doubles(length));
+        s.allocated = true;
+        TensorScope.track(s);
+        return s;
+    }
+
+    @Override
+    protected void recycle() {
+        if (allocated) ArrayPool.give(floats != null ? floats : doubles); // an uploaded array may be the caller's
+        floats = null;
+        doubles = null;
     }
 
     @Override
@@ -33,23 +47,28 @@ public final class CpuStorage extends Storage {
 
     /** The backing array of a float32 storage (shared, not copied). */
     public float[] floats() {
-        if (floats == null) throw new IllegalStateException("CpuStorage: float64 storage has no float[]");
+        if (floats == null) throw missing("float[]");
         return floats;
     }
 
     /** The backing array of a float64 storage (shared, not copied). */
     public double[] doubles() {
-        if (doubles == null) throw new IllegalStateException("CpuStorage: float32 storage has no double[]");
+        if (doubles == null) throw missing("double[]");
         return doubles;
     }
 
+    private IllegalStateException missing(String array) {
+        return new IllegalStateException(isReleased() ? TensorScope.releasedMessage("CpuStorage: this " + dtype()
+                + " storage of " + length() + " elements") : "CpuStorage: " + dtype() + " storage has no " + array);
+    }
+
     double get(int i) {
-        return floats != null ? floats[i] : doubles[i];
+        return floats != null ? floats[i] : doubles()[i];
     }
 
     void set(int i, double v) {
         if (floats != null) floats[i] = (float) v;
-        else doubles[i] = v;
+        else doubles()[i] = v;
     }
 
     /** The float[] behind a CPU float32 tensor (kernels then index it with the tensor's strides and offset). */

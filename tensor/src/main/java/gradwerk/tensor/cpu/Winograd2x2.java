@@ -152,7 +152,7 @@ final class Winograd2x2 {
             float[] rt = own.rows = atLeast(own.rows, Math.max(32 * L, Math.max(8 * ps, 8 * wide) + L));
             float[] tw4 = own.w = atLeast(own.w, 16 * wXs), tv = own.v = atLeast(own.v, 16 * vXs);
             float[] wp = own.m = atLeast(own.m, 16 * m4 * bt), vp = own.t = atLeast(own.t, 16 * bt * cq);
-            float[] du = new float[16 * duXi];
+            float[] du = ArrayPool.floats(16 * duXi); // zeroed; several MB, so from the pool
             for (int t = t0; t < t1; t++) {
                 int n = t / groups, ty0 = t % groups * g, gr = Math.min(g, th - ty0), kn = gr * twp;
                 for (int b = 0; b < mb; b++) {          // W, 4 output channels at a time → wp[ξ][b][tile][4]
@@ -181,6 +181,7 @@ final class Winograd2x2 {
         float[][] parts = WinogradProducts.partsInOrder(sums);
         if (parts.length == 0) return;
         WinogradKernels.kernelGradient(4, parts, duXi, cq, m, c, gw);   // gw += Gᵀ (Σ parts) G
+        for (float[] part : parts) ArrayPool.give(part);
     }
 
     /**

@@ -78,7 +78,7 @@ final class WinogradWeight {
             float[] rt = own.rows = atLeast(own.rows, Math.max(24 * ps + L, 24 * twp));
             float[] tw4 = own.w = atLeast(own.w, 36 * wXs), tv = own.v = atLeast(own.v, 36 * vXs);
             float[] wp = own.m = atLeast(own.m, 36 * m4 * bt), vp = own.t = atLeast(own.t, 36 * bt * cq);
-            float[] du = new float[36 * duXi];
+            float[] du = ArrayPool.floats(36 * duXi); // zeroed; several MB, so from the pool
             for (int t = t0; t < t1; t++) {
                 int n = t / groups, ty0 = t % groups * g, gr = Math.min(g, th - ty0), kn = gr * twp;
                 for (int b = 0; b < mb; b++) {          // W, 4 output channels at a time → wp[ξ][b][tile][4]
@@ -105,6 +105,7 @@ final class WinogradWeight {
         float[][] parts = WinogradProducts.partsInOrder(sums);
         if (parts.length == 0) return;
         WinogradKernels.kernelGradient(6, parts, duXi, cq, m, c, gw);   // gw += Gᵀ (Σ parts) G
+        for (float[] part : parts) ArrayPool.give(part);
     }
 
     /**

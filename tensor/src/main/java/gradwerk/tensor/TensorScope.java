@@ -1,0 +1,132 @@
+package gradwerk.tensor;
+
+import gradwerk.tensor.cpu.ArrayPool;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Deterministic memory for a block of work, typically one training step: every storage the CPU backend allocates
+ * on this thread while the scope is open is released when it closes, and its array serves the next allocation of
+ * the same size (see {@code gradwerk.tensor.cpu.ArrayPool}). Without scopes the garbage collector frees tensors
+ * whenever it runs, and between its runs a training step's few GB of activations and gradients pile up: the JVM
+ * then grows its heap to twice or three times what the step keeps alive.
+ *
+ * <pre>{@code
+ * try (TensorScope step = TensorScope.open("train step")) {
+ *     Variable loss = lossOf(model.forward(x), y);
+ *     loss.backward();
+ *     optimiser.step();
+ *     lossSum += loss.item();                 // read what you need inside the scope
+ * }                                           // every activation and gradient of the step is released here
+ * }</pre>
+ *
+ * <p>A tensor that must outlive the scope is kept: {@link #keep} hands it to the enclosing scope (or to the
+ * garbage collector when there is none), {@link #persist} takes it out of every open scope (model state, optimiser
+ * state, accumulated gradients: the library does this for its own state). Using a released tensor throws an
+ * {@link IllegalStateException} that says so; a scope never frees memory that someone can still read silently.
+ *
+ * <p>Scopes nest and belong to the thread that opened them; close them in reverse order (try-with-resources does).
+ * Storages allocated by other threads (a data loader's) or on other devices (OpenCL) are not tracked.
+ */
+public final class TensorScope implements AutoCloseable {
+    private static final ThreadLocal<TensorScope> CURRENT = new ThreadLocal<>();
+
+    private final String name;
+    private final TensorScope parent;
+    private final Thread thread = Thread.currentThread();
+    private final List<Storage> storages = new ArrayList<>();
+    private final boolean step;
+    private boolean closed;
+
+    private TensorScope(String name, TensorScope parent, boolean step) {
+        this.name = name;
+        this.parent = parent;
+        this.step = step;
+    }
+
+    /**
+     * Opens a scope on this thread, nested in the current one if any; {@code name} appears in error messages.
+     * Closing an outermost one ends a step for the pool: arrays that nobody took since the previous step end are
+     * dropped, so a change of shapes (validation, another batch size) does not leave memory behind.
+     */
+    public static TensorScope open(String name) {
+        return open(name, true);
+    }
+
+    /** A scope for a short piece of work (the autograd engine's rules): its closing does not end a step. */
+    public static TensorScope openTemporary(String name) {
+        return open(name, false);
+    }
+
+    private static TensorScope open(String name, boolean step) {
+        TensorScope s = new TensorScope(name, CURRENT.get(), step);
+        CURRENT.set(s);
+        return s;
+    }
+
+    /** The innermost open scope of this thread, or null. */
+    public static TensorScope current() {
+        return CURRENT.get();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Called by a backend for every storage it allocates: the current scope of this thread, if any, owns it. */
+    public static void track(Storage s) {
+        TensorScope scope = CURRENT.get();
+        if (scope == null) return;
+        s.scope = scope;
+        scope.storages.add(s);
+    }
+
+    /**
+     * Lets {@code t}'s storage (shared by all its views) survive this scope: the enclosing scope owns it now, or,
+     * at the outermost scope, nobody (the garbage collector frees it). Returns true when this scope owned it, that
+     * is, when the storage was allocated inside this scope and not kept before.
+     */
+    public boolean keep(Tensor t) {
+        requireOpen("keep");
+        Storage s = t.storage();
+        if (s.scope != this) return false;
+        s.scope = parent;
+        if (parent != null) parent.storages.add(s);
+        return true;
+    }
+
+    /** Takes {@code t}'s storage out of every scope, for state that lives on (parameters, buffers, moments). */
+    public static Tensor persist(Tensor t) {
+        t.storage().scope = null;
+        return t;
+    }
+
+    /** Releases every storage this scope still owns (see {@link Storage#release}). */
+    @Override
+    public void close() {
+        if (closed) return;
+        if (Thread.currentThread() != thread)
+            throw new IllegalStateException("TensorScope '" + name + "': closed by " + Thread.currentThread().getName()
+                    + ", but it belongs to " + thread.getName());
+        if (CURRENT.get() != this)
+            throw new IllegalStateException("TensorScope '" + name + "': closed while the scope '"
+                    + CURRENT.get().name + "' nested in it is still open (close scopes in reverse order)");
+        closed = true;
+        CURRENT.set(parent);
+        for (Storage s : storages)
+            if (s.scope == this) s.release();
+        storages.clear();
+        if (step && parent == null) ArrayPool.trim(); // arrays nobody asked for during a whole step are not needed
+    }
+
+    /** The message of every access to a released storage. */
+    public static String releasedMessage(String what) {
+        return what + " was released (its TensorScope closed, or autograd consumed the gradient); keep() or"
+                + " persist() a tensor that must outlive the scope that allocated it";
+    }
+
+    private void requireOpen(String op) {
+        if (closed) throw new IllegalStateException("TensorScope '" + name + "': " + op + " after close");
+    }
+}
