@@ -14,6 +14,7 @@ import gradwerk.nn.optim.LrSchedule;
 import gradwerk.nn.optim.Schedules;
 import gradwerk.tensor.Generator;
 import gradwerk.tensor.Tensor;
+import gradwerk.tensor.TensorScope;
 import gradwerk.tensor.nn.Interpolation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,15 +74,17 @@ class ReadmeExampleTest {
         LrSchedule lr = Schedules.warmupCosine(1e-3, 2e-2, 1e-3, 5, 80);  // warm up 5 steps, cosine to step 80
         double loss = 0;
         for (int step = 0; step < 80; step++) {
-            Tensor[] b = batch(data);                                   // images [8,1,16,16], labels [8,16,16]
-            Variable logits = model.forward(b[0]);
-            Variable l = CrossEntropy.crossEntropy(logits, b[1]).add(Dice.diceLoss(logits, b[1]));
-            opt.zeroGrad();
-            l.backward();
-            GradClip.clipGradNorm(model.parameters(), 5.0);
-            opt.setLr(lr.lr(step));
-            opt.step();
-            loss = l.item();                                            // 1.24 at step 0, 0.07 at step 79
+            try (TensorScope stepMemory = TensorScope.open("step")) {   // its tensors' memory serves the next step
+                Tensor[] b = batch(data);                               // images [8,1,16,16], labels [8,16,16]
+                Variable logits = model.forward(b[0]);
+                Variable l = CrossEntropy.crossEntropy(logits, b[1]).add(Dice.diceLoss(logits, b[1]));
+                opt.zeroGrad();
+                l.backward();
+                GradClip.clipGradNorm(model.parameters(), 5.0);
+                opt.setLr(lr.lr(step));
+                opt.step();
+                loss = l.item();                                        // 1.24 at step 0, 0.07 at step 79
+            }
         }
         Checkpoint.builder().model(model.stateDict()).optimizer(opt.stateTensors(), opt.stateScalars())
                 .step(80).rng("data", data.state()).build().save(file);
