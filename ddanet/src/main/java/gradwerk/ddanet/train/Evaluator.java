@@ -9,6 +9,7 @@ import gradwerk.nn.metrics.ConfusionMatrix;
 import gradwerk.nn.metrics.PerImageScores;
 import gradwerk.tensor.Device;
 import gradwerk.tensor.Tensor;
+import gradwerk.tensor.TensorScope;
 import gradwerk.tensor.nn.Interpolation;
 import gradwerk.tensor.nn.Sampling;
 
@@ -56,16 +57,18 @@ public final class Evaluator {
         try (var _ = NoGrad.enter()) {
             for (int from = 0; from < slices.size(); from += batch) {
                 List<CtSlice> group = slices.subList(from, Math.min(slices.size(), from + batch));
-                Tensor logits = logits(group);                                      // [B,3,S,S] on the CPU
-                if (withLoss) lossSum += TrainLoss.value(logits, labelsAtSize(group)) * group.size();
-                for (int i = 0; i < group.size(); i++) {
-                    CtSlice s = group.get(i);
-                    Tensor predicted = predictNative(logits.narrow(0, i, 1), s.height(), s.width()); // [H,W]
-                    Tensor target = CtData.labels(s);
-                    global.add(predicted, target);
-                    perImage.addImage(predicted, target);
-                    ConfusionMatrix one = new ConfusionMatrix(CtSlice.NUM_CLASSES).add(predicted, target);
-                    perSlice.add(EvalResult.SliceScore.of(s.id(), one));
+                try (TensorScope batchMemory = TensorScope.open("eval batch")) { // only counts leave the batch
+                    Tensor logits = logits(group);                                  // [B,3,S,S] on the CPU
+                    if (withLoss) lossSum += TrainLoss.value(logits, labelsAtSize(group)) * group.size();
+                    for (int i = 0; i < group.size(); i++) {
+                        CtSlice s = group.get(i);
+                        Tensor predicted = predictNative(logits.narrow(0, i, 1), s.height(), s.width()); // [H,W]
+                        Tensor target = CtData.labels(s);
+                        global.add(predicted, target);
+                        perImage.addImage(predicted, target);
+                        ConfusionMatrix one = new ConfusionMatrix(CtSlice.NUM_CLASSES).add(predicted, target);
+                        perSlice.add(EvalResult.SliceScore.of(s.id(), one));
+                    }
                 }
             }
         } finally {
