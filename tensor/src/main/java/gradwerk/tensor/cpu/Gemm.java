@@ -94,8 +94,8 @@ public final class Gemm {
      * the pool's threads costs ~10-50 µs on an idle machine and up to milliseconds on a busy one. Sharing B also
      * costs: one thread packs what the other reads, so panels cross between cores' caches. Measured on a 2-core
      * AVX-512 Xeon, 2 threads, square sizes: independent slices 1.05-1.07× at n = 1024, 1.04-1.08× at 2048 and
-     * 1.00× at 4096 against shared B (KC = 256 then); hence 8 GFLOP, which n = 4096 passes with either KC. System property
-     * gradwerk.gemm.sharedBFlops overrides it.
+     * 1.00× at 4096 against shared B (KC = 256 then); hence 8 GFLOP, which n = 4096 passes with either KC.
+     * System property gradwerk.gemm.sharedBFlops overrides it.
      */
     static final long SHARED_B_FLOPS = Long.getLong("gradwerk.gemm.sharedBFlops", 8L << 30);
     /** Below this many flops, {@code parallel=true} still runs on one thread: a fork/join costs ~10-50 µs. */
