@@ -6,18 +6,26 @@ import gradwerk.nn.layers.Conv2d;
 import gradwerk.nn.loss.CrossEntropy;
 import gradwerk.nn.optim.Adam;
 import gradwerk.nn.optim.Optimizer;
+import gradwerk.tensor.Device;
 import gradwerk.tensor.Generator;
 import gradwerk.tensor.Tensor;
 import gradwerk.tensor.TensorScope;
 import gradwerk.tensor.cpu.ArrayPool;
+import gradwerk.tensor.opencl.ClBuffer;
+import gradwerk.tensor.opencl.OpenClPlatforms;
+import gradwerk.tensor.opencl.OpenClStorage;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /** Training with one TensorScope per step: the same bits as without, and no new large arrays after the first step. */
 class StepScopeTrainingTest {
@@ -42,10 +50,15 @@ class StepScopeTrainingTest {
     private record Run(double[] losses, List<float[]> state, long[] newArrays) {}
 
     private static Run train(boolean scoped) {
+        return train(scoped, Device.CPU);
+    }
+
+    private static Run train(boolean scoped, Device device) {
         Generator g = new Generator(11);
         Net net = new Net(g);
+        net.to(device);
         Optimizer opt = new Adam(net.parameters(), 1e-2);
-        Tensor x = Tensor.randn(g, 2, 1, 16, 16), y = Tensor.randint(g, 0, 3, 2, 16, 16);
+        Tensor x = Tensor.randn(g, 2, 1, 16, 16).to(device), y = Tensor.randint(g, 0, 3, 2, 16, 16).to(device);
         double[] losses = new double[STEPS];
         long[] newArrays = new long[STEPS];
         for (int s = 0; s < STEPS; s++) {
@@ -73,6 +86,34 @@ class StepScopeTrainingTest {
         for (int i = 0; i < plain.state().size(); i++) assertArrayEquals(plain.state().get(i), scoped.state().get(i));
         for (int s = 1; s < STEPS; s++)
             assertEquals(0, scoped.newArrays()[s], "step " + s + " allocated new large arrays: " + scoped.newArrays()[s]);
+    }
+
+    @Test
+    void onOpenClTheSameBitsAndTheStepsBuffersGoBackToThePoolWhenItEnds() {
+        Device cl = openCl();
+        Run plain = train(false, cl), scoped = train(true, cl);
+        assertArrayEquals(plain.losses(), scoped.losses());
+        for (int i = 0; i < plain.state().size(); i++) assertArrayEquals(plain.state().get(i), scoped.state().get(i));
+        Variable logits;
+        ClBuffer buffer;
+        try (TensorScope step = TensorScope.open("step")) {
+            Tensor x = Tensor.randn(new Generator(4), 2, 1, 16, 16).to(cl);
+            logits = new Net(new Generator(3)).to(cl).forward(Variable.constant(x));
+            buffer = ((OpenClStorage) logits.value().storage()).buffer();
+        }
+        assertTrue(buffer.isClosed(), "the buffer went back to the context's pool");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> logits.value().sum());
+        assertTrue(e.getMessage().contains("released"), e.getMessage());
+    }
+
+    /** The OpenCL device (skipped with the reason when there is none; fails with CI=true). */
+    private static Device openCl() {
+        Optional<String> reason = OpenClPlatforms.unavailableReason();
+        if (reason.isPresent()) {
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) fail("CI=true, so OpenCL must work here, but: " + reason.get());
+            Assumptions.abort("no OpenCL: " + reason.get());
+        }
+        return Device.get(System.getProperty("gradwerk.test.opencl", "opencl"));
     }
 
     @Test

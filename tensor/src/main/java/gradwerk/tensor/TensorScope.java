@@ -6,9 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Deterministic memory for a block of work, typically one training step: every storage the CPU backend allocates
- * on this thread while the scope is open is released when it closes, and its array serves the next allocation of
- * the same size (see {@code gradwerk.tensor.cpu.ArrayPool}). Without scopes the garbage collector frees tensors
+ * Deterministic memory for a block of work, typically one training step: every storage a backend allocates on this
+ * thread while the scope is open is released when it closes. On the CPU its array serves the next allocation of the
+ * same size (see {@code gradwerk.tensor.cpu.ArrayPool}); on an OpenCL device its buffer goes back to the context's
+ * pool at once, instead of whenever the garbage collector notices the tensor is gone. Without scopes the garbage collector frees tensors
  * whenever it runs, and between its runs a training step's few GB of activations and gradients pile up: the JVM
  * then grows its heap to twice or three times what the step keeps alive.
  *
@@ -27,7 +28,7 @@ import java.util.List;
  * {@link IllegalStateException} that says so; a scope never frees memory that someone can still read silently.
  *
  * <p>Scopes nest and belong to the thread that opened them; close them in reverse order (try-with-resources does).
- * Storages allocated by other threads (a data loader's) or on other devices (OpenCL) are not tracked.
+ * Storages allocated by other threads (a data loader's) are not tracked, nor CPU arrays a caller wraps in a tensor.
  */
 public final class TensorScope implements AutoCloseable {
     private static final ThreadLocal<TensorScope> CURRENT = new ThreadLocal<>();

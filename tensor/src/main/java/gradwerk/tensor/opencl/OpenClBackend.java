@@ -7,6 +7,7 @@ import gradwerk.tensor.Device;
 import gradwerk.tensor.ReduceOp;
 import gradwerk.tensor.Storage;
 import gradwerk.tensor.Tensor;
+import gradwerk.tensor.TensorScope;
 import gradwerk.tensor.UnaryOp;
 import gradwerk.tensor.nn.GridPadding;
 import gradwerk.tensor.nn.Interpolation;
@@ -64,17 +65,23 @@ public final class OpenClBackend implements Backend {
         ClBuffer b = ctx.allocate((long) length * dtype.bytes());
         ClType t = ClType.of(dtype);
         k.fill(ClView.contiguous(b, t, length), 0); // the contract: new storage reads as zeros
-        return new OpenClStorage(device, dtype, length, b);
+        return tracked(new OpenClStorage(device, dtype, length, b));
     }
 
     @Override
     public Storage upload(float[] data) {
-        return new OpenClStorage(device, DType.FLOAT32, data.length, ctx.upload(data));
+        return tracked(new OpenClStorage(device, DType.FLOAT32, data.length, ctx.upload(data)));
     }
 
     @Override
     public Storage upload(double[] data) {
-        return new OpenClStorage(device, DType.FLOAT64, data.length, ctx.upload(data));
+        return tracked(new OpenClStorage(device, DType.FLOAT64, data.length, ctx.upload(data)));
+    }
+
+    /** Owned by the thread's current TensorScope, if any: its buffer goes back to the pool when the scope closes. */
+    private static OpenClStorage tracked(OpenClStorage s) {
+        TensorScope.track(s);
+        return s;
     }
 
     @Override
