@@ -19,6 +19,14 @@ public interface Backend {
     /** A new zero-filled storage. */
     Storage allocate(DType dtype, int length);
 
+    /**
+     * A new storage whose contents are undefined, for the output of a primitive that writes every element (the
+     * elementwise ops): a reused array then need not be zero-filled first. By default, {@link #allocate}.
+     */
+    default Storage allocateUnfilled(DType dtype, int length) {
+        return allocate(dtype, length);
+    }
+
     /** Copies host data into a new storage. */
     Storage upload(float[] data);
 

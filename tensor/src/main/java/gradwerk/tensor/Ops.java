@@ -20,10 +20,15 @@ final class Ops {
         return Creation.empty(like.dtype(), like.device(), shape);
     }
 
+    /** The output of a primitive that writes every element: its contents need not be zeroed first. */
+    static Tensor output(Tensor like, int... shape) {
+        return new Tensor(like.device().backend().allocateUnfilled(like.dtype(), Shape.numel(shape)), shape);
+    }
+
     // ---------------------------------------------------------------- elementwise
 
     static Tensor map(UnaryOp op, Tensor a, double p, double q) {
-        Tensor out = empty(a, a.shape());
+        Tensor out = output(a, a.shape());
         a.device().backend().map(op, p, q, a, out);
         return out;
     }
@@ -33,7 +38,7 @@ final class Ops {
         DType.requireSame(name, a.dtype(), b.dtype());
         Backend be = backendOf(name, a, b);
         int[] shape = Shape.broadcast(name, a.shape(), b.shape());
-        Tensor out = empty(a, shape);
+        Tensor out = output(a, shape);
         be.zip(op, a.expand(shape), b.expand(shape), out);
         return out;
     }
@@ -43,7 +48,7 @@ final class Ops {
         DType.requireSame("where", cond.dtype(), a.dtype());
         Backend be = backendOf("where", cond, a, b);
         int[] shape = Shape.broadcast("where", Shape.broadcast("where", cond.shape(), a.shape()), b.shape());
-        Tensor out = empty(a, shape);
+        Tensor out = output(a, shape);
         be.where(cond.expand(shape), a.expand(shape), b.expand(shape), out);
         return out;
     }
@@ -184,7 +189,7 @@ final class Ops {
         int d = Shape.dim(name, dim, a.rank());
         int last = a.rank() - 1;
         Tensor moved = a.transpose(d, last);
-        Tensor out = empty(a, moved.shape());
+        Tensor out = output(a, moved.shape());
         a.device().backend().softmax(moved, out, log);
         return out.transpose(d, last);
     }
@@ -219,7 +224,7 @@ final class Ops {
         }
         int[] shape = first.shape();
         shape[d] = total;
-        Tensor out = empty(first, shape);
+        Tensor out = output(first, shape); // the copies below cover it
         int at = 0;
         for (Tensor t : ts) {
             int len = t.shape()[d];

@@ -44,17 +44,22 @@ public final class ArrayPool {
 
     /** A zero-filled float[] of length n. */
     static float[] floats(int n) {
+        return floats(n, true);
+    }
+
+    /** A float[] of length n, zero-filled if {@code zeroed} (a new one always is). */
+    static float[] floats(int n, boolean zeroed) {
         float[] a = (float[]) take(n, false);
         if (a == null) return new float[n];
-        java.util.Arrays.fill(a, 0f);
+        if (zeroed) java.util.Arrays.fill(a, 0f);
         return a;
     }
 
-    /** A zero-filled double[] of length n. */
-    static double[] doubles(int n) {
+    /** A double[] of length n, zero-filled if {@code zeroed}. */
+    static double[] doubles(int n, boolean zeroed) {
         double[] a = (double[]) take(n, true);
         if (a == null) return new double[n];
-        java.util.Arrays.fill(a, 0d);
+        if (zeroed) java.util.Arrays.fill(a, 0d);
         return a;
     }
 

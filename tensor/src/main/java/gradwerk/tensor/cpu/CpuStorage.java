@@ -24,10 +24,13 @@ public final class CpuStorage extends Storage {
         this.doubles = data;
     }
 
-    /** A zero-filled storage, from the {@link ArrayPool} when it has an array of this size, owned by the current scope. */
-    static CpuStorage allocate(DType dtype, int length) {
-        CpuStorage s = dtype == DType.FLOAT32 ? new CpuStorage(ArrayPool.floats(length))
-                : new CpuStorage(ArrayPool.doubles(length));
+    /**
+     * A storage from the {@link ArrayPool} when it has an array of this size, owned by the current scope; zero-filled,
+     * or with {@code zeroed} false left as the last user wrote it (for outputs that a kernel writes in full).
+     */
+    static CpuStorage allocate(DType dtype, int length, boolean zeroed) {
+        CpuStorage s = dtype == DType.FLOAT32 ? new CpuStorage(ArrayPool.floats(length, zeroed))
+                : new CpuStorage(ArrayPool.doubles(length, zeroed));
         s.allocated = true;
         TensorScope.track(s);
         return s;

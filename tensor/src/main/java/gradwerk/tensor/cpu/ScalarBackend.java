@@ -39,7 +39,12 @@ public class ScalarBackend implements Backend {
 
     @Override
     public Storage allocate(DType dtype, int length) {
-        return CpuStorage.allocate(dtype, length);
+        return CpuStorage.allocate(dtype, length, true);
+    }
+
+    @Override
+    public Storage allocateUnfilled(DType dtype, int length) {
+        return CpuStorage.allocate(dtype, length, false);
     }
 
     @Override

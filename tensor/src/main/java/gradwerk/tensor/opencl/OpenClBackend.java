@@ -69,6 +69,11 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
+    public Storage allocateUnfilled(DType dtype, int length) {
+        return tracked(new OpenClStorage(device, dtype, length, ctx.allocate((long) length * dtype.bytes())));
+    }
+
+    @Override
     public Storage upload(float[] data) {
         return tracked(new OpenClStorage(device, DType.FLOAT32, data.length, ctx.upload(data)));
     }
