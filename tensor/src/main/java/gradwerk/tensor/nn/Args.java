@@ -48,8 +48,13 @@ final class Args {
             if (x < 0) throw new IllegalArgumentException(op + ": " + what + " " + Shape.str(v) + " must be >= 0");
     }
 
-    /** A new contiguous tensor with main's dtype and device. */
+    /** A new contiguous zero-filled tensor with main's dtype and device. */
     static Tensor empty(Tensor main, int... shape) {
         return main.newZeros(shape);
+    }
+
+    /** As {@link #empty}, contents undefined: for the output of a primitive that writes every element. */
+    static Tensor output(Tensor main, int... shape) {
+        return new Tensor(main.device().backend().allocateUnfilled(main.dtype(), Shape.numel(shape)), shape);
     }
 }

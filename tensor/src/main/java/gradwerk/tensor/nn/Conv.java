@@ -61,7 +61,7 @@ public final class Conv {
         Args.requireLike(op, input, "bias", bias);
         Geometry g = convGeometry(op, input.shape(), weight.shape(), stride, padding, dilation, groups);
         Args.requireShape(op, "bias", bias, g.cout);
-        Tensor out = Args.empty(input, g.n, g.cout, g.oh, g.ow);
+        Tensor out = Args.output(input, g.n, g.cout, g.oh, g.ow); // unfoldProduct assigns every element
         if (out.numel() > 0) input.device().backend().convUnfoldProduct(input, g.weightMatrix(weight), g.win, bias, out);
         return out;
     }
@@ -128,7 +128,7 @@ public final class Conv {
         Args.requireLike(op, gradOut, "weight", weight);
         Geometry g = transposeGeometry(op, inputShape, weight.shape(), stride, padding, outputPadding, groups, dilation);
         Args.requireShape(op, "gradOut", gradOut, g.n, g.cout, g.oh, g.ow);
-        Tensor gi = Args.empty(gradOut, g.n, g.cin, g.h, g.w);
+        Tensor gi = Args.output(gradOut, g.n, g.cin, g.h, g.w);
         if (gi.numel() > 0) gradOut.device().backend().convUnfoldProduct(gradOut, g.weightMatrix(weight), g.win, null, gi);
         return gi;
     }

@@ -53,7 +53,7 @@ public final class Norm {
                     + Shape.str(input.shape()));
         if (!training && (runningMean == null || runningVar == null))
             throw new IllegalArgumentException(op + ": evaluation mode needs running_mean and running_var");
-        Tensor out = Args.empty(input, x.shape()), mean = Args.empty(input, c), invstd = Args.empty(input, c);
+        Tensor out = Args.output(input, x.shape()), mean = Args.empty(input, c), invstd = Args.empty(input, c);
         if (x.numel() > 0 || !training)
             input.device().backend().batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps, out,
                     mean, invstd);
@@ -72,7 +72,7 @@ public final class Norm {
         Args.requireShape(op, "weight", weight, c);
         Args.requireShape(op, "saveMean", saveMean, c);
         Args.requireShape(op, "saveInvstd", saveInvstd, c);
-        Tensor gi = Args.empty(input, x.shape());
+        Tensor gi = Args.output(input, x.shape());
         Tensor gw = weight != null ? Args.empty(input, c) : null, gb = weight != null ? Args.empty(input, c) : null;
         input.device().backend().batchNormBackward(gradOut.reshape(x.shape()), x, weight, saveMean, saveInvstd, training,
                 gi, gw, gb);
