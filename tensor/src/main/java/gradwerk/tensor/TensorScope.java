@@ -9,9 +9,9 @@ import java.util.List;
  * Deterministic memory for a block of work, typically one training step: every storage a backend allocates on this
  * thread while the scope is open is released when it closes. On the CPU its array serves the next allocation of the
  * same size (see {@code gradwerk.tensor.cpu.ArrayPool}); on an OpenCL device its buffer goes back to the context's
- * pool at once, instead of whenever the garbage collector notices the tensor is gone. Without scopes the garbage collector frees tensors
- * whenever it runs, and between its runs a training step's few GB of activations and gradients pile up: the JVM
- * then grows its heap to twice or three times what the step keeps alive.
+ * pool at once, instead of whenever the garbage collector notices the tensor is gone. Without scopes the garbage
+ * collector frees tensors whenever it runs, and between its runs a training step's GB of activations and gradients
+ * pile up: the JVM then grows its heap to two or three times what the step keeps alive.
  *
  * <pre>{@code
  * try (TensorScope step = TensorScope.open("train step")) {
@@ -110,9 +110,11 @@ public final class TensorScope implements AutoCloseable {
         if (Thread.currentThread() != thread)
             throw new IllegalStateException("TensorScope '" + name + "': closed by " + Thread.currentThread().getName()
                     + ", but it belongs to " + thread.getName());
-        if (CURRENT.get() != this)
+        TensorScope inner = CURRENT.get();
+        if (inner != this)
             throw new IllegalStateException("TensorScope '" + name + "': closed while the scope '"
-                    + CURRENT.get().name + "' nested in it is still open (close scopes in reverse order)");
+                    + (inner == null ? "?" : inner.name) + "' nested in it is still open (close scopes in reverse"
+                    + " order)");
         closed = true;
         CURRENT.set(parent);
         for (Storage s : storages)
