@@ -75,8 +75,15 @@ public final class Variable {
      */
     public Tensor grad() { return grad; }
 
-    /** Forgets the accumulated gradient (PyTorch's {@code zero_grad(set_to_none=True)}). */
-    public void zeroGrad() { grad = null; }
+    /**
+     * Forgets the accumulated gradient (PyTorch's {@code zero_grad(set_to_none=True)}). Inside a {@link TensorScope}
+     * the old gradient belongs to that scope from now on and is released when it closes, so that its memory serves
+     * the next backward pass; {@link TensorScope#keep} it (or copy it) to read it after the scope.
+     */
+    public void zeroGrad() {
+        if (grad != null) TensorScope.discard(grad);
+        grad = null;
+    }
 
     /** Asks an intermediate (non-leaf) variable to keep the gradient of the latest backward pass. */
     public Variable retainGrad() {
@@ -86,10 +93,12 @@ public final class Variable {
 
     /**
      * Called by the engine with the gradient that reached this variable. Leaves accumulate across backward calls
-     * (a copy first, so that no two gradients share storage); retained intermediates keep only the latest.
+     * (a copy first, so that no two gradients share storage; then in place, as PyTorch's AccumulateGrad does, so a
+     * weight used twice in one pass, such as DDANet's shared attention block, costs no new array); retained
+     * intermediates keep only the latest. Both outlive a step's scope.
      */
     void receiveGrad(Tensor g) {
-        if (isLeaf()) grad = TensorScope.persist(grad == null ? g.copy() : grad.add(g)); // outlives a step's scope
+        if (isLeaf()) grad = grad == null ? TensorScope.persist(g.copy()) : grad.addInPlace(g);
         else if (retainsGrad) grad = TensorScope.persist(g.copy());
     }
 

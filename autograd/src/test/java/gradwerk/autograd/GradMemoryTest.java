@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -76,5 +77,35 @@ class GradMemoryTest {
         assertEquals(2f, x.grad().toFloatArray()[N - 1]);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> hidden.value().toFloatArray());
         assertTrue(e.getMessage().contains("keep()"), e.getMessage());
+    }
+
+    @Test
+    void aLeafGradientAccumulatesInPlace() {
+        Variable x = Variable.param(Tensor.ones(DType.FLOAT64, N));
+        Variable y = x.mul(2).sum();
+        y.backward(Tensor.scalar(DType.FLOAT64, 1), true);
+        Tensor first = x.grad();
+        y.backward(Tensor.scalar(DType.FLOAT64, 1), true);
+        assertSame(first.storage(), x.grad().storage(), "a second backward pass adds into the same array");
+        assertEquals(4, x.grad().toDoubleArray()[N - 1]);
+    }
+
+    @Test
+    void zeroGradInsideAScopeReleasesTheOldGradientWhenTheScopeCloses() {
+        Variable x = Variable.param(Tensor.ones(DType.FLOAT64, N));
+        x.mul(3).sum().backward();
+        Tensor outside = x.grad();
+        x.zeroGrad(); // no scope: the old gradient stays readable (the garbage collector frees it)
+        assertEquals(3, outside.toDoubleArray()[0]);
+        x.mul(3).sum().backward();
+        Tensor old = x.grad();
+        try (TensorScope step = TensorScope.open("step")) {
+            x.zeroGrad();
+            assertEquals(3, old.toDoubleArray()[0], "readable until the scope closes");
+        }
+        assertTrue(old.storage().isReleased());
+        assertFalse(outside.storage().isReleased());
+        IllegalStateException e = assertThrows(IllegalStateException.class, old::toDoubleArray);
+        assertTrue(e.getMessage().contains("zeroGrad"), e.getMessage());
     }
 }

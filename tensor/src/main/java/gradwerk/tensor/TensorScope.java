@@ -103,6 +103,21 @@ public final class TensorScope implements AutoCloseable {
         return t;
     }
 
+    /**
+     * Hands {@code t}, which its owner no longer needs, to the current scope of this thread: its storage is released
+     * when that scope closes, as if the scope had allocated it. For state that was persisted and is now dropped, such
+     * as a gradient that {@code zeroGrad} forgets inside a training step: its array then serves the next step's
+     * gradient instead of being left to the garbage collector. Does nothing when no scope is open or when a scope
+     * already owns the storage.
+     */
+    public static void discard(Tensor t) {
+        TensorScope scope = CURRENT.get();
+        Storage s = t.storage();
+        if (scope == null || s.scope != null || s.isReleased()) return;
+        s.scope = scope;
+        scope.storages.add(s);
+    }
+
     /** Releases every storage this scope still owns (see {@link Storage#release}). */
     @Override
     public void close() {
@@ -125,8 +140,9 @@ public final class TensorScope implements AutoCloseable {
 
     /** The message of every access to a released storage. */
     public static String releasedMessage(String what) {
-        return what + " was released (its TensorScope closed, or autograd consumed the gradient); keep() or"
-                + " persist() a tensor that must outlive the scope that allocated it";
+        return what + " was released (its TensorScope closed, autograd consumed the gradient, or zeroGrad dropped it"
+                + " inside a scope); keep() or persist() a tensor that must outlive the scope that allocated it, and"
+                + " copy a gradient to read it after zeroGrad";
     }
 
     private void requireOpen(String op) {

@@ -88,18 +88,56 @@ class TensorScopeTest {
     }
 
     @Test
-    void anArrayThatNobodyTakesDuringTheNextStepIsDropped() {
+    void anArrayThatNobodyTakesForRetainStepsIsDropped() {
         int n = BIG + 2;
+        float[][] kept = releaseThenTakeAfterIdleSteps(n, ArrayPool.RETAIN_STEPS - 1);
+        assertSame(kept[0], kept[1], "kept while it was unused for fewer than RETAIN_STEPS steps");
+        float[][] dropped = releaseThenTakeAfterIdleSteps(n, ArrayPool.RETAIN_STEPS);
+        assertNotSame(dropped[0], dropped[1], "dropped after RETAIN_STEPS steps without use");
+    }
+
+    /** The array of a size-n tensor released by a step, and the one a size-n tensor gets after {@code idle} steps. */
+    private static float[][] releaseThenTakeAfterIdleSteps(int n, int idle) {
         float[] released;
-        try (TensorScope step = TensorScope.open("step 1")) {
+        try (TensorScope step = TensorScope.open("step 0")) {
             released = CpuStorage.floats(Tensor.zeros(n));
         }
-        long withArray = ArrayPool.stats().pooledBytes();
-        try (TensorScope step = TensorScope.open("step 2")) {
-            Tensor.zeros(3); // nothing of that size
+        for (int s = 1; s <= idle; s++)
+            try (TensorScope step = TensorScope.open("step " + s)) {
+                Tensor.zeros(3); // nothing of that size
+            }
+        try (TensorScope step = TensorScope.open("taker")) {
+            return new float[][] {released, CpuStorage.floats(Tensor.zeros(n))};
         }
-        assertEquals(withArray - 4L * n, ArrayPool.stats().pooledBytes());
-        assertNotSame(released, CpuStorage.floats(Tensor.zeros(n)));
+    }
+
+    @Test
+    void aDiscardedTensorIsReleasedWithTheScopeAndServesTheNextAllocation() {
+        int n = BIG + 5;
+        Tensor state = TensorScope.persist(Tensor.zeros(n)); // e.g. a gradient kept from an earlier step
+        float[] array = CpuStorage.floats(state);
+        try (TensorScope step = TensorScope.open("step")) {
+            TensorScope.discard(state);
+            assertFalse(state.storage().isReleased(), "usable until the scope ends");
+        }
+        assertTrue(state.storage().isReleased());
+        assertSame(array, CpuStorage.floats(Tensor.zeros(n)));
+    }
+
+    @Test
+    void discardLeavesScopedTensorsAndTensorsOutsideScopesAlone() {
+        Tensor loose = TensorScope.persist(Tensor.zeros(BIG));
+        TensorScope.discard(loose); // no scope open: the garbage collector's
+        Tensor outerOwned;
+        try (TensorScope outer = TensorScope.open("outer")) {
+            outerOwned = Tensor.zeros(BIG);
+            try (TensorScope inner = TensorScope.openTemporary("inner")) {
+                TensorScope.discard(outerOwned); // already owned: the outer scope keeps it
+            }
+            assertFalse(outerOwned.storage().isReleased());
+        }
+        assertFalse(loose.storage().isReleased());
+        assertTrue(outerOwned.storage().isReleased());
     }
 
     @Test

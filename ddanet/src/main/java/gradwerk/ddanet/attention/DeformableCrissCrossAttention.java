@@ -89,6 +89,10 @@ public final class DeformableCrissCrossAttention extends Module {
             last = step(x, w, alignCorners);
             x = last.y();
         }
+        if (lastPositions != null) { // the previous trace goes with the current scope (its arrays serve the next step)
+            TensorScope.discard(lastPositions);
+            TensorScope.discard(lastAttention);
+        }
         lastPositions = TensorScope.persist(last.positions()); // read after the step, by the offset plots
         lastAttention = TensorScope.persist(last.attention());
         return x;

@@ -13,7 +13,8 @@ import java.util.Map;
  *
  * <p>Only arrays of at least {@link #MIN_LENGTH} elements are pooled (smaller ones come cheaply from the thread's
  * allocation buffer). The pool is bounded twice: when an outermost step scope closes it drops the arrays that
- * nobody took since the previous one ({@link #trim}), and it never holds more than a quarter of the maximum heap.
+ * nobody took during the last {@link #RETAIN_STEPS} steps ({@link #trim}), and it never holds more than a quarter of
+ * the maximum heap.
  * Thread-safe: a data loader's thread allocates too.
  */
 public final class ArrayPool {
@@ -25,6 +26,15 @@ public final class ArrayPool {
     private static long pooledBytes, fresh, reused, given;
     private static long outBytes, peakOutBytes; // handed out and not given back (persisted arrays never come back)
     private static int step; // counts trims
+
+    /**
+     * Steps an array may wait unused before {@link #trim} drops it. More than one because the demand for one size
+     * varies a little from step to step with the scheduling of the worker threads (two chunks of a convolution's
+     * weight gradient that overlap need two scratch buffers of a size at once, and one at a time otherwise): with 1,
+     * the second buffer was dropped after every step without overlap and allocated again at the next overlap, in
+     * one step out of two or three. Shapes that stop being used (another batch size) are freed 3 steps later.
+     */
+    public static final int RETAIN_STEPS = 3;
 
     private ArrayPool() {}
 
@@ -90,13 +100,13 @@ public final class ArrayPool {
         FREE.computeIfAbsent(key(n, doubles), k -> new ArrayDeque<>()).addLast(new Entry(array, step));
     }
 
-    /** Ends a step: drops the arrays given back before the previous step ended and not taken since. */
+    /** Ends a step: drops the arrays given back before the last {@link #RETAIN_STEPS} steps and not taken since. */
     public static synchronized void trim() {
         step++;
         for (Iterator<Map.Entry<Long, ArrayDeque<Entry>>> it = FREE.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<Long, ArrayDeque<Entry>> kv = it.next();
             ArrayDeque<Entry> free = kv.getValue();
-            while (!free.isEmpty() && free.peekFirst().step < step - 1) {
+            while (!free.isEmpty() && free.peekFirst().step < step - RETAIN_STEPS) {
                 free.pollFirst();
                 pooledBytes -= bytes((int) (kv.getKey() >> 1), (kv.getKey() & 1) != 0);
             }

@@ -4,6 +4,7 @@ import gradwerk.tensor.Backend;
 import gradwerk.tensor.BinaryOp;
 import gradwerk.tensor.Storage;
 import gradwerk.tensor.Tensor;
+import gradwerk.tensor.TensorScope;
 
 /**
  * The three matrix-product engines that {@link Conv} lowers convolutions onto, built from the device primitives
@@ -63,7 +64,7 @@ public final class ConvLowering {
         Tensor x = src.contiguous();
         int n = x.size(0), g = a.size(0), m = a.size(1), k = a.size(2), outH = out.size(2), outW = out.size(3);
         int bandRows = bandRows(x, win, outH, outW), bands = Math.ceilDiv(outH, bandRows);
-        tasks.run(n * bands, (t0, t1) -> {
+        tasks.run(n * bands, scratchScope("conv2d forward", (t0, t1) -> {
             Columns cols = new Columns(be, x, win, outH, outW, bandRows);
             // a band's rows of every channel are not one contiguous block of the output: its product goes to a
             // scratch matrix and then into place, adding the bias on the way (one pass either way)
@@ -84,7 +85,7 @@ public final class ConvLowering {
                 if (bias != null) be.zip(BinaryOp.ADD, product, bias.view(g * m, 1, 1).expand(g * m, rows, outW), place);
                 else be.copy(product, place);
             }
-        });
+        }));
     }
 
     /**
@@ -99,7 +100,7 @@ public final class ConvLowering {
         int outH = out.size(2);
         Tensor at = a.transpose(1, 2);
         int bandRows = bandRows(out, win, hs, ws);
-        tasks.run(n, (i0, i1) -> {
+        tasks.run(n, scratchScope("conv2d input gradient", (i0, i1) -> {
             Columns cols = new Columns(be, out, win, hs, ws, bandRows);
             for (int i = i0; i < i1; i++) {
                 Tensor d = dy.select(0, i), img = out.select(0, i);
@@ -116,7 +117,7 @@ public final class ConvLowering {
                     be.col2im(c, b.win, img.narrow(1, b.in0, b.inRows));
                 }
             }
-        });
+        }));
     }
 
     /**
@@ -133,7 +134,7 @@ public final class ConvLowering {
         // output channels (m) and many columns (k) it is faster to compute gwᵀ = columns · dyᵀ (then the GEMM's
         // wide operand is read along its rows), measured 2x for 16 channels with a 3x3 kernel.
         boolean transposed = k >= m;
-        tasks.run(count, (t0, t1) -> {
+        tasks.run(count, scratchScope("conv2d weight gradient", (t0, t1) -> {
             Columns cols = new Columns(be, xs, win, hy, wy, bandRows);
             boolean direct = t0 == 0 && t1 == count && !transposed; // one chunk can add straight into gw
             Tensor acc = direct ? gw : transposed ? new Tensor(be.allocate(gw.dtype(), g * k * m), g, k, m)
@@ -150,7 +151,21 @@ public final class ConvLowering {
             if (!direct) synchronized (gw) { // a few KB per chunk: adding the partial sums under a lock is cheap
                 be.zip(BinaryOp.ADD, gw, transposed ? acc.transpose(1, 2) : acc, gw);
             }
-        });
+        }));
+    }
+
+    /**
+     * {@code body} with every storage it allocates (column buffers, scratch products, partial weight gradients)
+     * released when the chunk ends: chunks run on the backend's worker threads, where no step scope is open, so
+     * without this their buffers would be left to the garbage collector on every call instead of serving the next
+     * one from the array pool. Chunks write only into tensors allocated before them.
+     */
+    private static Chunk scratchScope(String op, Chunk body) {
+        return (from, to) -> {
+            try (TensorScope ignored = TensorScope.openTemporary(op + " chunk")) {
+                body.run(from, to);
+            }
+        };
     }
 
     // ================================================================ column buffers and bands
