@@ -97,6 +97,17 @@ public final class TensorScope implements AutoCloseable {
         return true;
     }
 
+    /** {@link #keep}s every storage this scope owns: for a block of work whose results it cannot name. */
+    public void keepAll() {
+        requireOpen("keepAll");
+        for (Storage s : storages)
+            if (s.scope == this) {
+                s.scope = parent;
+                if (parent != null) parent.storages.add(s);
+            }
+        storages.clear();
+    }
+
     /** Takes {@code t}'s storage out of every scope, for state that lives on (parameters, buffers, moments). */
     public static Tensor persist(Tensor t) {
         t.storage().scope = null;

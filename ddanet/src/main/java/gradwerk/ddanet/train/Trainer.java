@@ -192,6 +192,8 @@ public final class Trainer {
                         opt.step();
                         step++;
                         l = loss.item();
+                        TensorScope.discard(b.inputs()); // the loader made them for this step alone: their arrays
+                        TensorScope.discard(b.targets()); // serve a later batch (see DataLoader.loadBatch)
                     }
                     if (!Double.isFinite(l))
                         throw new IllegalStateException("training diverged: loss " + l + " at epoch " + (e + 1)

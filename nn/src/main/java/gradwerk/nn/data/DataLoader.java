@@ -1,6 +1,7 @@
 package gradwerk.nn.data;
 
 import gradwerk.tensor.Generator;
+import gradwerk.tensor.TensorScope;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -106,15 +107,30 @@ public final class DataLoader<T, B> {
         return b -> loadBatch(epoch, batches.get(b));
     }
 
-    /** Loads, transforms and collates one batch. */
+    /**
+     * Loads, transforms and collates one batch. The work runs in a {@link TensorScope}: for a {@link Batch} only its
+     * two tensors leave it, and what the transforms allocated on the way (resampling grids, warped copies) goes back
+     * to the array pool for the next batch instead of piling up as garbage on the prefetch thread. A consumer that is
+     * done with a batch can {@link TensorScope#discard} its tensors inside its step scope (the trainer does), so
+     * that the batch's arrays serve a later batch too. Other batch types keep everything.
+     */
     B loadBatch(int epoch, int[] indices) {
-        List<T> samples = new ArrayList<>(indices.length);
-        for (int i : indices) {
-            T s = dataset.get(i);
-            if (s == null) throw new IllegalStateException("Dataset.get(" + i + ") returned null");
-            samples.add(transform.apply(s, sampleGenerator(epoch, i)));
+        try (TensorScope work = TensorScope.openTemporary("DataLoader batch")) {
+            List<T> samples = new ArrayList<>(indices.length);
+            for (int i : indices) {
+                T s = dataset.get(i);
+                if (s == null) throw new IllegalStateException("Dataset.get(" + i + ") returned null");
+                samples.add(transform.apply(s, sampleGenerator(epoch, i)));
+            }
+            B batch = collate.apply(samples);
+            if (batch instanceof Batch b) {
+                work.keep(b.inputs());
+                work.keep(b.targets());
+            } else {
+                work.keepAll();
+            }
+            return batch;
         }
-        return collate.apply(samples);
     }
 
     /** The generator a transform gets for dataset index {@code index} in epoch {@code epoch}. */

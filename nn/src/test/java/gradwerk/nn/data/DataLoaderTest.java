@@ -291,4 +291,58 @@ class DataLoaderTest {
         assertNotEquals(dl.sampleGenerator(2, 3).nextLong(), dl.sampleGenerator(3, 3).nextLong());
         assertNotEquals(dl.sampleGenerator(2, 3).nextLong(), dl.sampleGenerator(2, 4).nextLong());
     }
+
+    @Test
+    void aBatchsIntermediateTensorsAreReleasedAndItsOwnAreNot() {
+        List<Tensor> scratch = java.util.Collections.synchronizedList(new ArrayList<>());
+        RandomTransform<Sample> warp = (s, g) -> { // like a resampling warp: a large grid, then the warped copy
+            Tensor grid = Tensor.full(1, gradwerk.tensor.cpu.ArrayPool.MIN_LENGTH);
+            scratch.add(grid);
+            return new Sample(s.input().mul(grid.sum().item()), s.target());
+        };
+        var loader = DataLoader.builder(numbered(6), Batch::stack).batchSize(2).prefetch(2).transform(warp).build();
+        List<Batch> batches = new ArrayList<>();
+        try (Epoch<Batch> e = loader.epoch(0)) {
+            for (Batch b : e) batches.add(b);
+        }
+        assertEquals(6, scratch.size());
+        for (Tensor t : scratch) assertTrue(t.storage().isReleased(), "a transform's temporary outlived its batch");
+        for (int i = 0; i < batches.size(); i++) {
+            Batch b = batches.get(i);
+            assertFalse(b.inputs().storage().isReleased());
+            assertEquals(2 * i * gradwerk.tensor.cpu.ArrayPool.MIN_LENGTH, b.inputs().toFloatArray()[0]); // sample 2i
+            assertEquals(2 * i % 3, b.targets().toFloatArray()[0]);
+        }
+    }
+
+    @Test
+    void aBatchDiscardedInAStepIsReleasedWhenTheStepEnds() {
+        var loader = DataLoader.builder(bigNumbered(2), Batch::stack).batchSize(2).prefetch(1).build();
+        List<Batch> seen = new ArrayList<>();
+        try (Epoch<Batch> e = loader.epoch(0)) {
+            for (Batch b : e) {
+                seen.add(b);
+                try (gradwerk.tensor.TensorScope step = gradwerk.tensor.TensorScope.open("step")) {
+                    assertEquals(1, b.inputs().toFloatArray()[BIG + 1]); // sample 1 starts at BIG + 1
+                    gradwerk.tensor.TensorScope.discard(b.inputs());
+                    assertFalse(b.inputs().storage().isReleased(), "readable for the rest of the step");
+                }
+            }
+        }
+        assertEquals(1, seen.size());
+        assertTrue(seen.getFirst().inputs().storage().isReleased());
+        assertFalse(seen.getFirst().targets().storage().isReleased(), "not discarded: left to the garbage collector");
+    }
+
+    private static final int BIG = gradwerk.tensor.cpu.ArrayPool.MIN_LENGTH;
+
+    /** Sample i: input [1, BIG+1] filled with i, target [BIG+1] filled with i. */
+    static Dataset<Sample> bigNumbered(int n) {
+        return new Dataset<>() {
+            @Override public int size() { return n; }
+            @Override public Sample get(int i) {
+                return new Sample(Tensor.full(i, 1, BIG + 1), Tensor.full(i, BIG + 1));
+            }
+        };
+    }
 }
