@@ -9,15 +9,19 @@ import jdk.incubator.vector.FloatVector;
 
 import java.util.Arrays;
 
-import static jdk.incubator.vector.VectorOperators.ADD;
-import static jdk.incubator.vector.VectorOperators.EXP;
-
 /**
  * Softmax and log-softmax along the last dim, row by row, in three passes over a contiguous row as the
  * reference does: the row max m (NaN propagating; an all -inf row uses 0), then {@code e = exp(x - m)} and its
  * sum s, then {@code e / s} (softmax) or {@code (x - m) - log s} (log-softmax). Softmax stores e in the output in
  * pass two, so it computes each exp once. Rows with a stride are packed into scratch rows first. Rows are
  * shared between threads. Each pass is a method of its own (see {@link MapKernels} for why).
+ *
+ * <p>The exponentials are taken one element at a time with {@link Math#exp}, not with the Vector API's
+ * {@code lanewise(EXP)}: C2 compiles that to Intel's SVML routines, which differ in the last bit from the Java
+ * fallback that the interpreter and C1 run (Math.exp per lane) for about 1% of inputs. So the same softmax gave
+ * other bits before and after the JIT compiled it, and when that happened depends on timing: two DDANet trainings
+ * with the same seed ended with different weights whenever the data loader's thread competed for the cores.
+ * Math.exp gives the same result in every tier (SoftmaxJitTest).
  */
 final class SoftmaxKernels {
     private SoftmaxKernels() {}
@@ -70,35 +74,17 @@ final class SoftmaxKernels {
         else scale(o, oi, n, (float) (1 / expStore(a, ai, o, oi, n, m)));
     }
 
-    /** Sum of exp(x - m): float32 vector lanes per block of {@link ReduceSpans#SUM_BLOCK}, blocks added in double. */
+    /** Sum of exp(x - m), each rounded to float32 (the value softmax stores), added in double. */
     private static double expSum(float[] a, int ai, int n, float m) {
         double sum = 0;
-        int i = 0, end = Simd.SCALAR ? 0 : Simd.F.loopBound(n);
-        while (i < end) {
-            int blockEnd = Math.min(end, i + ReduceSpans.SUM_BLOCK);
-            FloatVector acc = FloatVector.zero(Simd.F);
-            for (; i < blockEnd; i += LANES_F) acc = acc.add(ld(a, ai + i).sub(m).lanewise(EXP));
-            sum += Simd.sumLanes(acc);
-        }
-        for (; i < n; i++) sum += (float) Math.exp(a[ai + i] - m);
+        for (int i = 0; i < n; i++) sum += (float) Math.exp(a[ai + i] - m);
         return sum;
     }
 
     /** o = exp(x - m); returns the sum, as {@link #expSum}. */
     private static double expStore(float[] a, int ai, float[] o, int oi, int n, float m) {
         double sum = 0;
-        int i = 0, end = Simd.SCALAR ? 0 : Simd.F.loopBound(n);
-        while (i < end) {
-            int blockEnd = Math.min(end, i + ReduceSpans.SUM_BLOCK);
-            FloatVector acc = FloatVector.zero(Simd.F);
-            for (; i < blockEnd; i += LANES_F) {
-                FloatVector e = ld(a, ai + i).sub(m).lanewise(EXP);
-                e.intoArray(o, oi + i);
-                acc = acc.add(e);
-            }
-            sum += Simd.sumLanes(acc);
-        }
-        for (; i < n; i++) {
+        for (int i = 0; i < n; i++) {
             o[oi + i] = (float) Math.exp(a[ai + i] - m);
             sum += o[oi + i];
         }
@@ -148,24 +134,14 @@ final class SoftmaxKernels {
     }
 
     private static double expSum(double[] a, int ai, int n, double m) {
-        int i = 0, end = Simd.SCALAR ? 0 : Simd.D.loopBound(n);
-        DoubleVector acc = DoubleVector.zero(Simd.D);
-        for (; i < end; i += LANES_D) acc = acc.add(ld(a, ai + i).sub(m).lanewise(EXP));
-        double sum = end > 0 ? Simd.sumLanes(acc) : 0;
-        for (; i < n; i++) sum += Math.exp(a[ai + i] - m);
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += Math.exp(a[ai + i] - m);
         return sum;
     }
 
     private static double expStore(double[] a, int ai, double[] o, int oi, int n, double m) {
-        int i = 0, end = Simd.SCALAR ? 0 : Simd.D.loopBound(n);
-        DoubleVector acc = DoubleVector.zero(Simd.D);
-        for (; i < end; i += LANES_D) {
-            DoubleVector e = ld(a, ai + i).sub(m).lanewise(EXP);
-            e.intoArray(o, oi + i);
-            acc = acc.add(e);
-        }
-        double sum = end > 0 ? Simd.sumLanes(acc) : 0;
-        for (; i < n; i++) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
             o[oi + i] = Math.exp(a[ai + i] - m);
             sum += o[oi + i];
         }
