@@ -141,6 +141,27 @@ class TensorScopeTest {
     }
 
     @Test
+    void keepAllHandsEverythingToTheEnclosingScope() {
+        Tensor a, b, loose;
+        try (TensorScope outer = TensorScope.open("outer")) {
+            try (TensorScope work = TensorScope.openTemporary("work")) {
+                a = Tensor.zeros(BIG);
+                b = a.add(1);
+                work.keepAll();
+            }
+            assertFalse(a.storage().isReleased());
+            assertFalse(b.storage().isReleased());
+        }
+        assertTrue(a.storage().isReleased(), "the enclosing scope owned it");
+        assertTrue(b.storage().isReleased());
+        try (TensorScope work = TensorScope.openTemporary("outermost")) {
+            loose = Tensor.zeros(BIG);
+            work.keepAll();
+        }
+        assertFalse(loose.storage().isReleased(), "no enclosing scope: the garbage collector's");
+    }
+
+    @Test
     void temporaryScopesDoNotEndAStep() {
         int n = BIG + 3;
         float[] released;
