@@ -92,8 +92,7 @@ public final class TensorScope implements AutoCloseable {
         requireOpen("keep");
         Storage s = t.storage();
         if (s.scope != this) return false;
-        s.scope = parent;
-        if (parent != null) parent.storages.add(s);
+        handToParent(s);
         return true;
     }
 
@@ -101,11 +100,14 @@ public final class TensorScope implements AutoCloseable {
     public void keepAll() {
         requireOpen("keepAll");
         for (Storage s : storages)
-            if (s.scope == this) {
-                s.scope = parent;
-                if (parent != null) parent.storages.add(s);
-            }
+            if (s.scope == this) handToParent(s);
         storages.clear();
+    }
+
+    /** The enclosing scope owns {@code s} from now on, or, at the outermost scope, nobody. */
+    private void handToParent(Storage s) {
+        s.scope = parent;
+        if (parent != null) parent.storages.add(s);
     }
 
     /** Takes {@code t}'s storage out of every scope, for state that lives on (parameters, buffers, moments). */
@@ -122,11 +124,8 @@ public final class TensorScope implements AutoCloseable {
      * already owns the storage.
      */
     public static void discard(Tensor t) {
-        TensorScope scope = CURRENT.get();
         Storage s = t.storage();
-        if (scope == null || s.scope != null || s.isReleased()) return;
-        s.scope = scope;
-        scope.storages.add(s);
+        if (s.scope == null && !s.isReleased()) track(s); // as if allocated now
     }
 
     /** Releases every storage this scope still owns (see {@link Storage#release}). */
