@@ -72,6 +72,7 @@ public final class Node {
             if (saves.input(i)) {
                 saved[i] = in;
                 inputVersions[i] = in.value().storage().version();
+                in.value().storage().hold(); // until free()
             }
         }
     }
@@ -98,12 +99,16 @@ public final class Node {
     public static Variable record(String op, Tensor result, Saves saves, VjpRule rule, Variable... inputs) {
         boolean needsGrad = false;
         for (Variable in : inputs) needsGrad |= in.requiresGrad();
+        ForwardScope.recorded(result);
         if (!needsGrad || !NoGrad.isGradEnabled()) return Variable.constant(result);
         OpRegistry.requireRegistered(op);
         saves.check(op, inputs.length);
         Node node = new Node(op, rule, SAVE_ALL ? Saves.ALL : saves, inputs);
         Variable out = new Variable(result, true, node);
-        if (saves.output()) node.output = out;
+        if (saves.output()) {
+            node.output = out;
+            result.storage().hold();
+        }
         node.outputRef = new WeakReference<>(out);
         node.outputVersion = result.storage().version();
         return out;
@@ -199,6 +204,9 @@ public final class Node {
 
     /** Drops the saved tensors and the graph edges, so that their memory can be reclaimed; the node can't run again. */
     void free() {
+        if (freed) return;
+        for (Variable v : saved) if (v != null) v.value().storage().unhold(); // may release it (see ForwardScope)
+        if (output != null) output.value().storage().unhold();
         freed = true;
         producers = null;
         saved = null;

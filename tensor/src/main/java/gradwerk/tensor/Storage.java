@@ -12,6 +12,8 @@ public abstract class Storage {
     private int version;
     TensorScope scope; // the scope that releases this storage when it closes; null: the garbage collector does
     private boolean released;
+    private int holds; // readers that announced they will come back (autograd nodes that saved it)
+    boolean releaseWhenUnheld; // TensorScope.persist clears it
 
     protected Storage(DType dtype, int length) {
         this.dtype = dtype;
@@ -54,6 +56,35 @@ public abstract class Storage {
         released = true;
         scope = null;
         recycle();
+    }
+
+    /**
+     * One more reader that will come back to this storage later: an autograd node that saved a tensor of it for
+     * the backward pass. Paired with {@link #unhold}. Holds only matter after {@link #releaseWhenUnheld}.
+     */
+    public final void hold() {
+        holds++;
+    }
+
+    /** A reader announced by {@link #hold} is done; the last one releases the storage if that was asked for. */
+    public final void unhold() {
+        if (holds > 0) holds--;
+        if (holds == 0 && releaseWhenUnheld) release();
+    }
+
+    /**
+     * For a storage that only its holders can still reach: releases it now if nobody holds it, otherwise when the
+     * last holder lets go (a backward pass freeing the nodes that saved it). Used by {@code ForwardScope} for the
+     * activations inside a module, which nothing outside the autograd graph can read.
+     */
+    public final void releaseWhenUnheld() {
+        if (holds == 0) release();
+        else releaseWhenUnheld = true;
+    }
+
+    /** Whether some reader announced by {@link #hold} is still to come. */
+    public final boolean isHeld() {
+        return holds > 0;
     }
 
     /** What {@link #release} does for this device: the CPU hands its array to a pool for the next allocation. */

@@ -104,6 +104,11 @@ public final class TensorScope implements AutoCloseable {
         storages.clear();
     }
 
+    /** Whether this scope owns {@code s}: allocated while it was open (or handed to it), not kept or released since. */
+    public boolean owns(Storage s) {
+        return s.scope == this;
+    }
+
     /** The enclosing scope owns {@code s} from now on, or, at the outermost scope, nobody. */
     private void handToParent(Storage s) {
         s.scope = parent;
@@ -113,6 +118,7 @@ public final class TensorScope implements AutoCloseable {
     /** Takes {@code t}'s storage out of every scope, for state that lives on (parameters, buffers, moments). */
     public static Tensor persist(Tensor t) {
         t.storage().scope = null;
+        t.storage().releaseWhenUnheld = false;
         return t;
     }
 

@@ -93,11 +93,12 @@ final class BenchTrainStepCommand implements Callable<Integer> {
                         BenchTools.median(ratios)));
             }
             if (memory) {
+                ArrayPool.Stats pool = ArrayPool.stats(); // before savedForBackward, which allocates outside any scope
                 long savedBytes = dev.isCpu() ? TrainStepBench.savedForBackward(model, batch, size, base) : -1;
-                ArrayPool.Stats pool = ArrayPool.stats();
                 System.out.println(String.format(Locale.ROOT, "# memory model=%s gradwerk heap_peak_mb=%.0f rss_peak_mb=%.0f"
-                                + " arrays_new=%d arrays_reused=%d%s%s",
+                                + " arrays_new=%d arrays_reused=%d pool_in_use_peak_mb=%.0f pool_free_mb=%.0f%s%s",
                         model, heap / 1048576.0, rss / 1048576.0, pool.fresh(), pool.reused(),
+                        pool.peakOutBytes() / 1048576.0, pool.pooledBytes() / 1048576.0,
                         savedBytes >= 0 ? String.format(Locale.ROOT, " saved_mb=%.0f", savedBytes / 1048576.0) : "",
                         torch ? String.format(Locale.ROOT, " pytorch maxrss_mb=%.0f saved_mb=%.0f", ptRss / 1048576.0,
                                 ptSaved / 1048576.0) : ""));

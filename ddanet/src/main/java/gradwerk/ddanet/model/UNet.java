@@ -1,5 +1,6 @@
 package gradwerk.ddanet.model;
 
+import gradwerk.autograd.ForwardScope;
 import gradwerk.autograd.Variable;
 import gradwerk.nn.Module;
 import gradwerk.nn.functional.F;
@@ -75,21 +76,28 @@ public class UNet extends Module {
         if (x.rank() != 4 || x.size(1) != cfg.inChannels() || x.size(2) % s != 0 || x.size(3) % s != 0 || x.size(2) == 0 || x.size(3) == 0)
             throw new IllegalArgumentException(describe() + ": input " + Shape.str(x.shape()) + " must be [B," + cfg.inChannels()
                     + ",H,W] with H and W positive multiples of " + s);
-        Variable e1 = enc1.forward(x);
-        Variable e2 = enc2.forward(F.maxPool2d(e1, 2));
-        Variable e3 = enc3.forward(F.maxPool2d(e2, 2));
-        Variable e4 = enc4.forward(F.maxPool2d(e3, 2));
-        Variable b = bottleneck.forward(F.maxPool2d(e4, 2));
-        if (attention != null) b = attention.forward(b);
-        Variable d = dec4.forward(Variable.cat(1, e4, up(b)));
-        d = dec3.forward(Variable.cat(1, e3, up(d)));
-        d = dec2.forward(Variable.cat(1, e2, up(d)));
-        d = dec1.forward(Variable.cat(1, e1, up(d)));
-        return head.forward(d);
+        // activations nobody saved are freed when the forward returns, saved ones as backward passes them
+        try (ForwardScope f = ForwardScope.open(describe() + " forward")) {
+            Variable e1 = enc1.forward(x);
+            Variable e2 = enc2.forward(F.maxPool2d(e1, 2));
+            Variable e3 = enc3.forward(F.maxPool2d(e2, 2));
+            Variable e4 = enc4.forward(F.maxPool2d(e3, 2));
+            Variable b = bottleneck.forward(F.maxPool2d(e4, 2));
+            if (attention != null) b = attention.forward(b);
+            Variable d = decode(dec4, e4, b);
+            d = decode(dec3, e3, d);
+            d = decode(dec2, e2, d);
+            d = decode(dec1, e1, d);
+            return f.result(head.forward(d));
+        }
     }
 
-    private Variable up(Variable x) {
-        return F.interpolate(x, 2.0, Interpolation.BILINEAR, cfg.alignCorners());
+    /** One decoder level; the up-sampled map, which the concatenation copied, is freed before the level returns. */
+    private Variable decode(DoubleConv level, Variable skip, Variable below) {
+        try (ForwardScope f = ForwardScope.open(describe() + " decoder")) {
+            Variable up = F.interpolate(below, 2.0, Interpolation.BILINEAR, cfg.alignCorners());
+            return f.result(level.forward(Variable.cat(1, skip, up)));
+        }
     }
 
     public ModelConfig config() { return cfg; }
