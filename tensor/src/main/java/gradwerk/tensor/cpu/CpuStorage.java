@@ -13,13 +13,22 @@ public final class CpuStorage extends Storage {
     private boolean allocated; // by allocate: nobody else holds the array, so a release may hand it on
 
     public CpuStorage(float[] data) {
-        super(DType.FLOAT32, data.length);
+        this(data, data.length);
+    }
+
+    public CpuStorage(double[] data) {
+        this(data, data.length);
+    }
+
+    /** The first {@code length} elements of {@code data} (a pooled array may be longer than the storage). */
+    CpuStorage(float[] data, int length) {
+        super(DType.FLOAT32, length);
         this.floats = data;
         this.doubles = null;
     }
 
-    public CpuStorage(double[] data) {
-        super(DType.FLOAT64, data.length);
+    CpuStorage(double[] data, int length) {
+        super(DType.FLOAT64, length);
         this.floats = null;
         this.doubles = data;
     }
@@ -29,8 +38,8 @@ public final class CpuStorage extends Storage {
      * or with {@code zeroed} false left as the last user wrote it (for outputs that a kernel writes in full).
      */
     static CpuStorage allocate(DType dtype, int length, boolean zeroed) {
-        CpuStorage s = dtype == DType.FLOAT32 ? new CpuStorage(ArrayPool.floats(length, zeroed))
-                : new CpuStorage(ArrayPool.doubles(length, zeroed));
+        CpuStorage s = dtype == DType.FLOAT32 ? new CpuStorage(ArrayPool.floats(length, zeroed), length)
+                : new CpuStorage(ArrayPool.doubles(length, zeroed), length);
         s.allocated = true;
         TensorScope.track(s);
         return s;
@@ -48,7 +57,10 @@ public final class CpuStorage extends Storage {
         return Device.CPU;
     }
 
-    /** The backing array of a float32 storage (shared, not copied). */
+    /**
+     * The backing array of a float32 storage (shared, not copied). It may be longer than {@link #length()} (the
+     * pool reuses a slightly longer array): kernels index it with the tensor's offset and strides, never its length.
+     */
     public float[] floats() {
         if (floats == null) throw missing("float[]");
         return floats;
