@@ -1,5 +1,6 @@
 package gradwerk.nn;
 
+import gradwerk.autograd.ForwardScope;
 import gradwerk.autograd.Variable;
 
 import java.util.List;
@@ -19,8 +20,11 @@ public final class Sequential extends Module {
 
     @Override
     public Variable forward(Variable x) {
-        for (Module m : layers) x = m.forward(x);
-        return x;
+        // the layers' outputs between them are freed as PyTorch frees them: unsaved ones now, saved ones in backward
+        try (ForwardScope f = ForwardScope.open(describe() + " forward")) {
+            for (Module m : layers) x = m.forward(x);
+            return f.result(x);
+        }
     }
 
     /** The i-th layer. */

@@ -52,7 +52,7 @@ final class BenchTrainStepCommand implements Callable<Integer> {
     @Mixin
     SideBySideOptions side;
 
-    @Option(names = "--memory", description = "also print the peak memory (JVM heap pools, process VmHWM), the large arrays allocated new and taken from the pool, and the tensors saved for backward")
+    @Option(names = "--memory", description = "also print the peak memory (JVM heap pools, process VmHWM over all rounds and after the first, which compares with each PyTorch round: a process of its own), the large arrays allocated new and taken from the pool, and the tensors saved for backward")
     boolean memory;
 
     @Override
@@ -68,12 +68,13 @@ final class BenchTrainStepCommand implements Callable<Integer> {
         Parallel.setThreads(t);
         try {
             List<Double> ours = new ArrayList<>(), theirs = new ArrayList<>(), ratios = new ArrayList<>();
-            long heap = 0, rss = 0, ptRss = 0, ptSaved = 0;
+            long heap = 0, rss = 0, rssFirst = 0, ptRss = 0, ptSaved = 0; // rssFirst: one model, like each PyTorch process
             for (int r = 0; r < rounds; r++) {
                 TrainStepBench.Result res = TrainStepBench.run(model, batch, size, base, warmup, steps, dev);
                 ours.add(res.seconds());
                 heap = Math.max(heap, res.heapPeakBytes());
                 rss = Math.max(rss, res.rssPeakBytes());
+                if (r == 0) rssFirst = res.rssPeakBytes();
                 if (torch) {
                     String line = pytorch(script.get(), t);
                     double s = BenchTools.number(line, "seconds");
@@ -95,9 +96,9 @@ final class BenchTrainStepCommand implements Callable<Integer> {
             if (memory) {
                 ArrayPool.Stats pool = ArrayPool.stats(); // before savedForBackward, which allocates outside any scope
                 long savedBytes = dev.isCpu() ? TrainStepBench.savedForBackward(model, batch, size, base) : -1;
-                System.out.println(String.format(Locale.ROOT, "# memory model=%s gradwerk heap_peak_mb=%.0f rss_peak_mb=%.0f"
+                System.out.println(String.format(Locale.ROOT, "# memory model=%s gradwerk heap_peak_mb=%.0f rss_peak_mb=%.0f rss_first_round_mb=%.0f"
                                 + " arrays_new=%d arrays_reused=%d pool_in_use_peak_mb=%.0f pool_free_mb=%.0f%s%s",
-                        model, heap / 1048576.0, rss / 1048576.0, pool.fresh(), pool.reused(),
+                        model, heap / 1048576.0, rss / 1048576.0, rssFirst / 1048576.0, pool.fresh(), pool.reused(),
                         pool.peakOutBytes() / 1048576.0, pool.pooledBytes() / 1048576.0,
                         savedBytes >= 0 ? String.format(Locale.ROOT, " saved_mb=%.0f", savedBytes / 1048576.0) : "",
                         torch ? String.format(Locale.ROOT, " pytorch maxrss_mb=%.0f saved_mb=%.0f", ptRss / 1048576.0,
