@@ -86,7 +86,7 @@ final class MapKernels {
 
     private static int exp(float[] a, int ai, float[] o, int oi, int n) {
         int i = 0, end = Simd.F.loopBound(n);
-        for (; i < end; i += LANES_F) ld(a, ai + i).lanewise(EXP).intoArray(o, oi + i);
+        for (; i < end; i += LANES_F) VectorMath.exp(ld(a, ai + i)).intoArray(o, oi + i); // same bits in every tier
         return i;
     }
 
@@ -130,7 +130,7 @@ final class MapKernels {
     private static int sigmoid(float[] a, int ai, float[] o, int oi, int n) {
         int i = 0, end = Simd.F.loopBound(n);
         for (; i < end; i += LANES_F) {
-            FloatVector x = ld(a, ai + i), e = x.abs().neg().lanewise(EXP), r = ONE_F.div(ONE_F.add(e));
+            FloatVector x = ld(a, ai + i), e = VectorMath.exp(x.abs().neg()), r = ONE_F.div(ONE_F.add(e));
             r.blend(e.mul(r), x.compare(LT, 0f)).intoArray(o, oi + i);
         }
         return i;

@@ -16,12 +16,13 @@ import java.util.Arrays;
  * pass two, so it computes each exp once. Rows with a stride are packed into scratch rows first. Rows are
  * shared between threads. Each pass is a method of its own (see {@link MapKernels} for why).
  *
- * <p>The exponentials are taken one element at a time with {@link Math#exp}, not with the Vector API's
- * {@code lanewise(EXP)}: C2 compiles that to Intel's SVML routines, which differ in the last bit from the Java
- * fallback that the interpreter and C1 run (Math.exp per lane) for about 1% of inputs. So the same softmax gave
- * other bits before and after the JIT compiled it, and when that happened depends on timing: two DDANet trainings
- * with the same seed ended with different weights whenever the data loader's thread competed for the cores.
- * Math.exp gives the same result in every tier (SoftmaxJitTest).
+ * <p>The float32 exponentials come from {@link VectorMath#exp}, not from the Vector API's {@code lanewise(EXP)}:
+ * C2 compiles that to Intel's SVML routines, which differ in the last bit from the Java fallback that the
+ * interpreter and C1 run (Math.exp per lane) for about 1% of inputs. So the same softmax gave other bits before and
+ * after the JIT compiled it, and when that happened depends on timing: two DDANet trainings with the same seed ended
+ * with different weights whenever the data loader's thread competed for the cores. VectorMath.exp is plain IEEE
+ * arithmetic and gives the same bits in every tier, vector lane or scalar tail (SoftmaxJitTest). Float64 rows use
+ * {@link Math#exp}, which is the same in every tier too.
  */
 final class SoftmaxKernels {
     private SoftmaxKernels() {}
@@ -74,20 +75,28 @@ final class SoftmaxKernels {
         else scale(o, oi, n, (float) (1 / expStore(a, ai, o, oi, n, m)));
     }
 
-    /** Sum of exp(x - m), each rounded to float32 (the value softmax stores), added in double. */
+    /** Sum of exp(x - m), each the float32 value softmax stores, added in double in index order. */
     private static double expSum(float[] a, int ai, int n, float m) {
         double sum = 0;
-        for (int i = 0; i < n; i++) sum += (float) Math.exp(a[ai + i] - m);
+        int i = 0;
+        if (!Simd.SCALAR)
+            for (int end = Simd.F.loopBound(n); i < end; i += LANES_F) {
+                FloatVector e = VectorMath.exp(ld(a, ai + i).sub(m));
+                for (int k = 0; k < LANES_F; k++) sum += e.lane(k);
+            }
+        for (; i < n; i++) sum += VectorMath.exp(a[ai + i] - m);
         return sum;
     }
 
     /** o = exp(x - m); returns the sum, as {@link #expSum}. */
     private static double expStore(float[] a, int ai, float[] o, int oi, int n, float m) {
+        int i = 0;
+        if (!Simd.SCALAR)
+            for (int end = Simd.F.loopBound(n); i < end; i += LANES_F)
+                VectorMath.exp(ld(a, ai + i).sub(m)).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = VectorMath.exp(a[ai + i] - m);
         double sum = 0;
-        for (int i = 0; i < n; i++) {
-            o[oi + i] = (float) Math.exp(a[ai + i] - m);
-            sum += o[oi + i];
-        }
+        for (i = 0; i < n; i++) sum += o[oi + i];
         return sum;
     }
 

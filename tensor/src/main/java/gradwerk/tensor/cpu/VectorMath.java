@@ -1,13 +1,15 @@
 package gradwerk.tensor.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 
-import static jdk.incubator.vector.VectorOperators.EXP;
 import static jdk.incubator.vector.VectorOperators.LT;
 
 /**
- * Functions the Vector API does not have: the error function, for float32 gelu.
+ * Functions the Vector API does not have, or not with the same bits in every JIT tier: the error function, for
+ * float32 gelu, and exp.
  *
  * <p>{@code gelu(x) = x/2 (1 + erf(x/sqrt 2))}. With {@code y = |x|/sqrt 2}:
  * <ul>
@@ -50,7 +52,7 @@ final class VectorMath {
         FloatVector one = c(1f), u = one.div(y.fma(c(0.5f), one));
         FloatVector r = c(B8).fma(u, c(B7)).fma(u, c(B6)).fma(u, c(B5)).fma(u, c(B4)).fma(u, c(B3)).fma(u, c(B2))
                 .fma(u, c(B1)).fma(u, c(B0));
-        return y.mul(y).neg().lanewise(EXP).mul(r);
+        return exp(y.mul(y).neg()).mul(r);
     }
 
     /** erf(x) lane by lane (used by the tests to check the approximation directly). */
@@ -58,6 +60,64 @@ final class VectorMath {
         FloatVector y = x.abs(), one = c(1f);
         FloatVector e = erfNear(y).blend(one.sub(erfcFar(y)), y.compare(LT, 1f).not());
         return e.blend(e.neg(), x.compare(LT, 0f));
+    }
+
+    // ------------------------------------------------------------------------------------------- exp
+
+    /*
+     * exp(x) = 2^k · e^r with k = round(x / ln 2) and r = x - k ln 2 (ln 2 split in two floats, Cody and Waite), so
+     * |r| <= ln(2)/2; e^r = 1 + r + r² P(r), P of degree 5 (the coefficients of Cephes' expf). 2^k is built from
+     * its exponent bits, as two factors 2^(k/2) and 2^(k - k/2) so that results that overflow to infinity or
+     * underflow into subnormals come out right. Relative error about 1 ulp (ExpTest checks it against Math.exp).
+     *
+     * Everything here is IEEE arithmetic that Java defines exactly (multiply, add, fused multiply-add, float to int
+     * of an integral value, bit shifts), so the interpreter, C1 and C2 give the same bits, and the scalar version
+     * below gives the same bits as a vector lane. The Vector API's lanewise(EXP) does not: C2 calls Intel's SVML,
+     * which differs in the last bit from the Math.exp that the other tiers use, so results changed when the JIT
+     * compiled a kernel.
+     */
+    private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float E5 = 1.9875691500e-4f, E4 = 1.3981999507e-3f, E3 = 8.3334519073e-3f,
+            E2 = 4.1665795894e-2f, E1 = 1.6666665459e-1f, E0 = 5.0000001201e-1f;
+    /** Below this exp(x) rounds to 0, above the other it is infinite (the clamp keeps 2^k's halves in range). */
+    private static final float EXP_MIN = -104f, EXP_MAX = 89f;
+    /** 1.5 · 2^23: adding and subtracting it rounds a float of magnitude below 2^22 to an integer (ties to even). */
+    private static final float ROUND = 12582912f;
+
+    /** e^x lane by lane, the same bits in every JIT tier; NaN stays NaN. */
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(EXP_MIN).min(EXP_MAX);
+        FloatVector kf = xc.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector r = kf.fma(c(-LN2_HI), xc);
+        r = kf.fma(c(-LN2_LO), r);
+        FloatVector p = c(E5).fma(r, c(E4)).fma(r, c(E3)).fma(r, c(E2)).fma(r, c(E1)).fma(r, c(E0));
+        FloatVector y = r.mul(r).fma(p, r).add(1f);
+        IntVector k = (IntVector) kf.convert(VectorOperators.F2I, 0);
+        IntVector k1 = k.lanewise(VectorOperators.ASHR, 1), k2 = k.sub(k1);
+        FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return y.mul(s1).mul(s2); // a NaN x stays NaN through the clamp, r and y, whatever k becomes
+    }
+
+    /** {@link #exp(FloatVector)} for one float, with the same operations in the same order: the same bits. */
+    static float exp(float x) {
+        float xc = Math.min(Math.max(x, EXP_MIN), EXP_MAX);
+        float kf = xc * LOG2E + ROUND - ROUND;
+        float r = Math.fma(kf, -LN2_HI, xc);
+        r = Math.fma(kf, -LN2_LO, r);
+        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(E5, r, E4), r, E3), r, E2), r, E1), r, E0);
+        float y = Math.fma(r * r, p, r) + 1f;
+        int k = (int) kf, k1 = k >> 1, k2 = k - k1; // a NaN kf gives k = 0 here, and any k leaves y NaN
+        return y * Float.intBitsToFloat((k1 + 127) << 23) * Float.intBitsToFloat((k2 + 127) << 23);
+    }
+
+    /** o[oi..oi+n) = exp(a[ai..ai+n)), vectors and then the tail, all with the same bits. */
+    static void exp(float[] a, int ai, float[] o, int oi, int n) {
+        int i = 0;
+        if (!Simd.SCALAR)
+            for (int end = Simd.F.loopBound(n); i < end; i += Simd.F.length())
+                exp(FloatVector.fromArray(Simd.F, a, ai + i)).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = exp(a[ai + i]);
     }
 
     /** o[oi..oi+n) = gelu(a[ai..ai+n)) for whole vectors; returns how many elements it did. */

@@ -1,0 +1,58 @@
+package gradwerk.tensor.cpu;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@link VectorMath#exp}: within 1 ulp of the correctly rounded e^x, and the vector lanes equal the scalar version. */
+class ExpTest {
+    /** |ours - exact| in units of the last place of the float32 result (subnormal results: of Float.MIN_VALUE). */
+    private static double ulps(float x) {
+        double exact = Math.exp(x);
+        float ours = VectorMath.exp(x);
+        return Math.abs(ours - exact) / Math.ulp((float) exact);
+    }
+
+    @Test
+    void withinOneUlpAcrossTheWholeRange() {
+        double worst = 0;
+        float worstAt = 0;
+        SplittableRandom r = new SplittableRandom(5);
+        for (int i = 0; i < 2_000_000; i++) {
+            float x = i < 1_000_000 ? -104f + 193f * i / 1_000_000 : (float) (r.nextDouble() * 2 - 1); // and near 0
+            double u = ulps(x);
+            if (u > worst) { worst = u; worstAt = x; }
+        }
+        assertTrue(worst <= 1.0, "worst error " + worst + " ulp at x = " + worstAt);
+    }
+
+    @Test
+    void specialValues() {
+        assertEquals(1f, VectorMath.exp(0f));
+        assertEquals(1f, VectorMath.exp(-0f));
+        assertTrue(Float.isNaN(VectorMath.exp(Float.NaN)));
+        assertEquals(Float.POSITIVE_INFINITY, VectorMath.exp(Float.POSITIVE_INFINITY));
+        assertEquals(Float.POSITIVE_INFINITY, VectorMath.exp(89f));
+        assertEquals(0f, VectorMath.exp(Float.NEGATIVE_INFINITY));
+        assertEquals(0f, VectorMath.exp(-200f));
+        assertEquals((float) Math.exp(88.7f), VectorMath.exp(88.7f), Math.ulp((float) Math.exp(88.7f)));
+        assertTrue(VectorMath.exp(-100f) > 0 && VectorMath.exp(-100f) < Float.MIN_NORMAL, "a subnormal result");
+    }
+
+    @Test
+    void vectorLanesGiveTheScalarBits() {
+        int n = 3 * 64 + 7; // whole vectors at every width, and a tail
+        float[] a = new float[n], o = new float[n];
+        SplittableRandom r = new SplittableRandom(9);
+        for (int i = 0; i < n; i++) a[i] = (float) (r.nextDouble() * 200 - 110);
+        a[3] = Float.NaN;
+        a[4] = Float.POSITIVE_INFINITY;
+        a[5] = Float.NEGATIVE_INFINITY;
+        VectorMath.exp(a, 0, o, 0, n);
+        for (int i = 0; i < n; i++)
+            assertEquals(Float.floatToIntBits(VectorMath.exp(a[i])), Float.floatToIntBits(o[i]), "x = " + a[i]); // any NaN is NaN
+    }
+}
