@@ -5,7 +5,6 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 
 import static jdk.incubator.vector.VectorOperators.COS;
-import static jdk.incubator.vector.VectorOperators.EXP;
 import static jdk.incubator.vector.VectorOperators.GE;
 import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.LOG;
@@ -255,7 +254,7 @@ final class MapKernels {
 
     private static int exp(double[] a, int ai, double[] o, int oi, int n) {
         int i = 0, end = Simd.D.loopBound(n);
-        for (; i < end; i += LANES_D) ld(a, ai + i).lanewise(EXP).intoArray(o, oi + i);
+        for (; i < end; i += LANES_D) VectorMath.exp(ld(a, ai + i)).intoArray(o, oi + i); // same bits in every tier
         return i;
     }
 
@@ -299,7 +298,7 @@ final class MapKernels {
     private static int sigmoid(double[] a, int ai, double[] o, int oi, int n) {
         int i = 0, end = Simd.D.loopBound(n);
         for (; i < end; i += LANES_D) {
-            DoubleVector x = ld(a, ai + i), e = x.abs().neg().lanewise(EXP), r = ONE_D.div(ONE_D.add(e));
+            DoubleVector x = ld(a, ai + i), e = VectorMath.exp(x.abs().neg()), r = ONE_D.div(ONE_D.add(e));
             r.blend(e.div(ONE_D.add(e)), x.compare(LT, 0.0)).intoArray(o, oi + i);
         }
         return i;
