@@ -4,10 +4,8 @@ import gradwerk.tensor.Storage;
 import gradwerk.tensor.Tensor;
 import gradwerk.tensor.TensorScope;
 
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -43,7 +41,7 @@ public final class ForwardScope implements AutoCloseable {
     private final ForwardScope outer;
     private final TensorScope memory;
     private final Set<Storage> opResults = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final List<Storage> results = new ArrayList<>();
+    private final Set<Storage> results = Collections.newSetFromMap(new IdentityHashMap<>());
     private boolean closed;
 
     private ForwardScope(String name) {
@@ -75,17 +73,10 @@ public final class ForwardScope implements AutoCloseable {
         if (closed) return;
         closed = true;
         CURRENT.set(outer); // before closing memory, whose checks fail on a scope nested and left open
-        Set<Storage> keep = Collections.newSetFromMap(new IdentityHashMap<>());
-        keep.addAll(results);
-        List<Storage> heldByGraph = new ArrayList<>();
-        for (Storage s : opResults) {
-            if (keep.contains(s) || !memory.owns(s)) continue;
-            if (s.isHeld()) heldByGraph.add(s);
-            else s.release();
-        }
+        for (Storage s : opResults) // released now if no node saved it, else when backward frees the last that did
+            if (!results.contains(s) && memory.owns(s)) s.releaseWhenUnheld();
         memory.keepAll(); // results, held activations and non-op tensors go to the enclosing scope
         memory.close();
-        for (Storage s : heldByGraph) s.releaseWhenUnheld();
         if (outer != null) outer.opResults.addAll(results);
     }
 }

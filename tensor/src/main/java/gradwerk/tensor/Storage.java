@@ -82,11 +82,6 @@ public abstract class Storage {
         else releaseWhenUnheld = true;
     }
 
-    /** Whether some reader announced by {@link #hold} is still to come. */
-    public final boolean isHeld() {
-        return holds > 0;
-    }
-
     /** What {@link #release} does for this device: the CPU hands its array to a pool for the next allocation. */
     protected void recycle() {}
 }

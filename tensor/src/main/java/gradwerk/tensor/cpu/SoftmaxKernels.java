@@ -90,13 +90,9 @@ final class SoftmaxKernels {
 
     /** o = exp(x - m); returns the sum, as {@link #expSum}. */
     private static double expStore(float[] a, int ai, float[] o, int oi, int n, float m) {
-        int i = 0;
-        if (!Simd.SCALAR)
-            for (int end = Simd.F.loopBound(n); i < end; i += LANES_F)
-                VectorMath.exp(ld(a, ai + i).sub(m)).intoArray(o, oi + i);
-        for (; i < n; i++) o[oi + i] = VectorMath.exp(a[ai + i] - m);
+        VectorMath.exp(a, ai, m, o, oi, n);
         double sum = 0;
-        for (i = 0; i < n; i++) sum += o[oi + i];
+        for (int i = 0; i < n; i++) sum += o[oi + i];
         return sum;
     }
 

@@ -113,13 +113,13 @@ final class VectorMath {
         return y * Float.intBitsToFloat((k1 + 127) << 23) * Float.intBitsToFloat((k2 + 127) << 23);
     }
 
-    /** o[oi..oi+n) = exp(a[ai..ai+n)), vectors and then the tail, all with the same bits. */
-    static void exp(float[] a, int ai, float[] o, int oi, int n) {
+    /** o[oi..oi+n) = exp(a[ai..ai+n) - shift), vectors and then the tail, all with the same bits. */
+    static void exp(float[] a, int ai, float shift, float[] o, int oi, int n) {
         int i = 0;
         if (!Simd.SCALAR)
             for (int end = Simd.F.loopBound(n); i < end; i += Simd.F.length())
-                exp(FloatVector.fromArray(Simd.F, a, ai + i)).intoArray(o, oi + i);
-        for (; i < n; i++) o[oi + i] = exp(a[ai + i]);
+                exp(FloatVector.fromArray(Simd.F, a, ai + i).sub(shift)).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = exp(a[ai + i] - shift);
     }
 
     /*

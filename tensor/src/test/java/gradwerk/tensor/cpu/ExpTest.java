@@ -77,7 +77,7 @@ class ExpTest {
         a[3] = Float.NaN;
         a[4] = Float.POSITIVE_INFINITY;
         a[5] = Float.NEGATIVE_INFINITY;
-        VectorMath.exp(a, 0, o, 0, n);
+        VectorMath.exp(a, 0, 0f, o, 0, n);
         for (int i = 0; i < n; i++)
             assertEquals(Float.floatToIntBits(VectorMath.exp(a[i])), Float.floatToIntBits(o[i]), "x = " + a[i]); // any NaN is NaN
     }
