@@ -31,10 +31,11 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=0, help="timed repetitions (default: enough for ~2 s, 3..50)")
     ap.add_argument("--verbose", action="store_true", help="also print which BLAS numpy uses (to stderr)")
     args = ap.parse_args()
-    openblas_core.use_cpu_kernels()
-
-    # The thread count must be set before numpy loads OpenBLAS; threadpoolctl (if present) double-checks it.
+    # The thread count must be set before anything loads OpenBLAS, and use_cpu_kernels() already does (to ask it
+    # which kernels it chose): set later, it was ignored wherever no restart followed (n=1024 "on one thread" ran
+    # at the two-thread speed on an Intel model 167). threadpoolctl (if present) double-checks it.
     os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
+    openblas_core.use_cpu_kernels()
     import numpy as np
 
     limiter = None

@@ -61,51 +61,88 @@ final class WinogradWeight {
                 && area <= maxArea && Winograd.rowsFillVectors(ow);
     }
 
+    /**
+     * Whether the products run with the roles of the channels swapped: the input channels on the broadcast side
+     * (blocks of 4) and the output channels across the vector lanes (blocks of 2L), when that wastes fewer padded
+     * lanes. With 16 input channels and AVX-512's 2L = 32 lanes, the usual orientation pads every product row to
+     * 32 input channels, half of them zeros; swapped, 32 output channels fill the lanes exactly (U-Net 16 → 32 at
+     * 128²).
+     */
+    static boolean swapped(int c, int m) {
+        return (long) roundUp(c, MR) * roundUp(m, NB) < (long) roundUp(m, MR) * roundUp(c, NB);
+    }
+
     /** gw[0, o, (ch·3 + i)·3 + j] += Σ_{n,y,x} dy[n, o, y, x] · P[n, ch, y + i, x + j] (x padded by ph, pw). */
     static void weight(Images dy, Images x, int ph, int pw, Tensor gw) {
         int m = dy.c(), c = x.c(), oh = dy.h(), ow = dy.w();
         int th = Math.ceilDiv(oh, 4), tw = Math.ceilDiv(ow, 4), twp = roundUp(tw, L);
         int g = Math.max(1, Math.min(th, maxBlockTiles / twp)), bt = g * twp; // tile rows, tiles per block
         int groups = Math.ceilDiv(th, g), tasks = dy.n() * groups;
-        int m4 = roundUp(m, MR), mb = m4 / MR, cq = roundUp(c, NB), duXi = m4 * cq;
+        // The product's rows (broadcast, blocks of 4) and columns (vector lanes, blocks of 2L): output channels and
+        // input channels, or the other way round (swapped).
+        boolean swap = swapped(c, m);
+        int rows = swap ? c : m, cols = swap ? m : c;
+        int r4 = roundUp(rows, MR), rb = r4 / MR, cq = roundUp(cols, NB), duXi = r4 * cq;
         int wXs = MR * bt + SKEW, vXs = NB * bt + SKEW;   // ξ strides of the transformed (not yet interleaved) blocks
         float[][] sums = new float[tasks][];
         Parallel.forRange(tasks, 1, (t0, t1) -> {
-            int ps = tw + 2 + L, rows = 4 * g + 2;
+            int ps = tw + 2 + L, bandRows = 4 * g + 2;
             Winograd.Workspace own = Winograd.Workspace.get();    // scratch; du outlives the task, so it is new
-            float[] planes = own.planes = atLeast(own.planes, Math.max(4 * rows * ps, 16 * twp));
+            float[] planes = own.planes = atLeast(own.planes, Math.max(4 * bandRows * ps, 16 * twp));
             float[] line = own.line = atLeast(own.line, 4 * roundUp(tw + 2, L));
             float[] rt = own.rows = atLeast(own.rows, Math.max(24 * ps + L, 24 * twp));
             float[] tw4 = own.w = atLeast(own.w, 36 * wXs), tv = own.v = atLeast(own.v, 36 * vXs);
-            float[] wp = own.m = atLeast(own.m, 36 * m4 * bt), vp = own.t = atLeast(own.t, 36 * bt * cq);
+            float[] wp = own.m = atLeast(own.m, 36 * r4 * bt), vp = own.t = atLeast(own.t, 36 * bt * cq);
             float[] du = ArrayPool.floats(36 * duXi); // zeroed; several MB, so from the pool
             for (int t = t0; t < t1; t++) {
                 int n = t / groups, ty0 = t % groups * g, gr = Math.min(g, th - ty0), kn = gr * twp;
-                for (int b = 0; b < mb; b++) {          // W, 4 output channels at a time → wp[ξ][b][tile][4]
+                for (int b = 0; b < rb; b++) {          // rows, 4 channels at a time → wp[ξ][b][tile][4]
                     for (int j = 0; j < MR; j++) {
-                        int o = b * MR + j;
-                        if (o < m) transformGradient(dy, n, o, ty0, gr, tw, twp, line, planes, rt, tw4, j * bt, wXs);
-                        else for (int xi = 0; xi < 36; xi++) Arrays.fill(tw4, xi * wXs + j * bt, xi * wXs + (j + 1) * bt, 0f);
+                        int r = b * MR + j;
+                        if (r >= rows) zero(tw4, j * bt, bt, wXs);
+                        else if (swap) WinogradTransforms.transformInput(x, n, r, ph, pw, ty0, gr, tw, twp, ps, planes,
+                                line, rt, tw4, j, MR, wXs, bt);
+                        else transformGradient(dy, n, r, ty0, gr, tw, twp, line, planes, rt, tw4, j * bt, wXs);
                     }
-                    WinogradProducts.interleaveGradient(36, tw4, wXs, bt, kn, wp, mb, b);
+                    WinogradProducts.interleaveGradient(36, tw4, wXs, bt, kn, wp, rb, b);
                 }
-                for (int c0 = 0; c0 < cq; c0 += NB) {   // V, 2L input channels at a time → vp[ξ][c0 / 2L][tile][2L]
+                for (int c0 = 0; c0 < cq; c0 += NB) {   // columns, 2L channels at a time → vp[ξ][c0 / 2L][tile][2L]
                     for (int j = 0; j < NB; j++) {
-                        if (c0 + j < c)
-                            WinogradTransforms.transformInput(x, n, c0 + j, ph, pw, ty0, gr, tw, twp, ps, planes, line, rt, tv, j,
-                                    NB, vXs, bt);
-                        else for (int xi = 0; xi < 36; xi++) Arrays.fill(tv, xi * vXs + j * bt, xi * vXs + (j + 1) * bt, 0f);
+                        int col = c0 + j;
+                        if (col >= cols) zero(tv, j * bt, bt, vXs);
+                        else if (swap) transformGradient(dy, n, col, ty0, gr, tw, twp, line, planes, rt, tv, j * bt, vXs);
+                        else WinogradTransforms.transformInput(x, n, col, ph, pw, ty0, gr, tw, twp, ps, planes, line,
+                                rt, tv, j, NB, vXs, bt);
                     }
                     WinogradProducts.transposeInput(36, tv, vXs, bt, kn, NB, vp, cq, c0);
                 }
-                WinogradProducts.weightProducts(36, vp, wp, bt, kn, mb, cq, du, duXi);
+                WinogradProducts.weightProducts(36, vp, wp, bt, kn, rb, cq, du, duXi);
             }
             sums[t0] = du;
         });
         float[][] parts = WinogradProducts.partsInOrder(sums);
         if (parts.length == 0) return;
-        WinogradKernels.kernelGradient(6, parts, duXi, cq, m, c, gw);   // gw += Gᵀ (Σ parts) G
+        if (swap) {   // dUᵀ[ξ][c][m] → dU[ξ][m][c], the layout kernelGradient reads (a few hundred KB at most)
+            int m4 = roundUp(m, MR), cq2 = roundUp(c, NB);
+            for (int i = 0; i < parts.length; i++) {
+                float[] part = parts[i], back = ArrayPool.floats(36 * m4 * cq2);
+                for (int xi = 0; xi < 36; xi++)
+                    for (int ch = 0; ch < c; ch++)
+                        for (int o = 0, from = xi * duXi + ch * cq, to = xi * m4 * cq2 + ch; o < m; o++)
+                            back[to + o * cq2] = part[from + o];
+                ArrayPool.give(part);
+                parts[i] = back;
+            }
+            WinogradKernels.kernelGradient(6, parts, m4 * cq2, cq2, m, c, gw);
+        } else {
+            WinogradKernels.kernelGradient(6, parts, duXi, cq, m, c, gw);   // gw += Gᵀ (Σ parts) G
+        }
         for (float[] part : parts) ArrayPool.give(part);
+    }
+
+    /** Zeros the block's row of bt tiles at {@code base} for every position ξ (a padding channel). */
+    private static void zero(float[] a, int base, int bt, int xiStride) {
+        for (int xi = 0; xi < 36; xi++) Arrays.fill(a, xi * xiStride + base, xi * xiStride + base + bt, 0f);
     }
 
     /**

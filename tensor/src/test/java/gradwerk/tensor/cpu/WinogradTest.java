@@ -94,6 +94,26 @@ class WinogradTest {
     }
 
     /**
+     * With fewer input channels than a product row's 2L lanes (16 → 32 at AVX-512, the U-Net's second level), the
+     * weight gradient's products run with the channel roles swapped; taken, and agreeing with the direct kernel.
+     * 20 input channels against 36 output channels where vectors are 8 floats, so both paddings are exercised there.
+     */
+    @Test
+    void theSwappedWeightGradientIsTakenAndCloseToTheDirectOne() {
+        if (Simd.SCALAR) return;
+        int lanes = 2 * Simd.F.length(), c = lanes == 32 ? 16 : 20, m = lanes == 32 ? 34 : 36;
+        assertTrue(WinogradWeight.swapped(c, m), c + " -> " + m + " channels with " + lanes + " lanes: swapped");
+        assertFalse(WinogradWeight.swapped(m, c), "the other way round: not swapped");
+        assertFalse(WinogradWeight.swapped(64, 128), "both channel counts fill the lanes: not swapped");
+        var g = new Generator(7);
+        Tensor x = Tensor.randn(DType.FLOAT32, g, 2, c, 22, 17), dy = Tensor.randn(DType.FLOAT32, g, 2, m, 22, 17);
+        Window2d win = new Window2d(3, 3, 1, 1, 1, 1, 1, 1);
+        Tensor viaWinograd = Tensor.zeros(1, m, c * 9), direct = Tensor.zeros(1, m, c * 9);
+        takenAndClose(() -> CpuBackend.INSTANCE.convUnfoldWeightProduct(dy, x, win, viaWinograd),
+                () -> CpuBackend.INSTANCE.convUnfoldWeightProduct(dy, x, win, direct), viaWinograd, direct);
+    }
+
+    /**
      * Runs viaWinograd with Winograd on (16 channels and more, any map size) and direct with it off, and checks that
      * the results differ (the path was taken: its rounding is not the direct kernel's) by less than 1e-4 of the
      * largest value.
