@@ -277,11 +277,67 @@ final class GemmF64 {
         DoubleVector c00 = DoubleVector.zero(D), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00,
                 c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00,
                 c80 = c00, c81 = c00, c90 = c00, c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
-        for (int p = 0; p < kc; p++) {
-            int ap = aAt + p * 12, bp = bAt + p * NR;
-            DoubleVector b0 = DoubleVector.fromArray(D, bPack, bp);
-            DoubleVector b1 = DoubleVector.fromArray(D, bPack, bp + L);
-            DoubleVector ai = DoubleVector.broadcast(D, aPack[ap]);
+        // Two steps per iteration with carried indices and a counted bound, as in GemmF32.kernel12.
+        DoubleVector b0, b1, ai;
+        int p = 0, ap = aAt, bp = bAt;
+        for (int kEven = kc & ~1; p < kEven; p += 2, ap += 24, bp += 2 * NR) {
+            b0 = DoubleVector.fromArray(D, bPack, bp);
+            b1 = DoubleVector.fromArray(D, bPack, bp + L);
+            ai = DoubleVector.broadcast(D, aPack[ap]);
+            c00 = ai.fma(b0, c00); c01 = ai.fma(b1, c01);
+            ai = DoubleVector.broadcast(D, aPack[ap + 1]);
+            c10 = ai.fma(b0, c10); c11 = ai.fma(b1, c11);
+            ai = DoubleVector.broadcast(D, aPack[ap + 2]);
+            c20 = ai.fma(b0, c20); c21 = ai.fma(b1, c21);
+            ai = DoubleVector.broadcast(D, aPack[ap + 3]);
+            c30 = ai.fma(b0, c30); c31 = ai.fma(b1, c31);
+            ai = DoubleVector.broadcast(D, aPack[ap + 4]);
+            c40 = ai.fma(b0, c40); c41 = ai.fma(b1, c41);
+            ai = DoubleVector.broadcast(D, aPack[ap + 5]);
+            c50 = ai.fma(b0, c50); c51 = ai.fma(b1, c51);
+            ai = DoubleVector.broadcast(D, aPack[ap + 6]);
+            c60 = ai.fma(b0, c60); c61 = ai.fma(b1, c61);
+            ai = DoubleVector.broadcast(D, aPack[ap + 7]);
+            c70 = ai.fma(b0, c70); c71 = ai.fma(b1, c71);
+            ai = DoubleVector.broadcast(D, aPack[ap + 8]);
+            c80 = ai.fma(b0, c80); c81 = ai.fma(b1, c81);
+            ai = DoubleVector.broadcast(D, aPack[ap + 9]);
+            c90 = ai.fma(b0, c90); c91 = ai.fma(b1, c91);
+            ai = DoubleVector.broadcast(D, aPack[ap + 10]);
+            ca0 = ai.fma(b0, ca0); ca1 = ai.fma(b1, ca1);
+            ai = DoubleVector.broadcast(D, aPack[ap + 11]);
+            cb0 = ai.fma(b0, cb0); cb1 = ai.fma(b1, cb1);
+            b0 = DoubleVector.fromArray(D, bPack, bp + NR);
+            b1 = DoubleVector.fromArray(D, bPack, bp + NR + L);
+            ai = DoubleVector.broadcast(D, aPack[ap + 12]);
+            c00 = ai.fma(b0, c00); c01 = ai.fma(b1, c01);
+            ai = DoubleVector.broadcast(D, aPack[ap + 12 + 1]);
+            c10 = ai.fma(b0, c10); c11 = ai.fma(b1, c11);
+            ai = DoubleVector.broadcast(D, aPack[ap + 12 + 2]);
+            c20 = ai.fma(b0, c20); c21 = ai.fma(b1, c21);
+            ai = DoubleVector.broadcast(D, aPack[ap + 12 + 3]);
+            c30 = ai.fma(b0, c30); c31 = ai.fma(b1, c31);
+            ai = DoubleVector.broadcast(D, aPack[ap + 12 + 4]);
+            c40 = ai.fma(b0, c40); c41 = ai.fma(b1, c41);
+            ai = DoubleVector.broadcast(D, aPack[ap + 12 + 5]);
+            c50 = ai.fma(b0, c50); c51 = ai.fma(b1, c51);
+            ai = DoubleVector.broadcast(D, aPack[ap + 12 + 6]);
+            c60 = ai.fma(b0, c60); c61 = ai.fma(b1, c61);
+            ai = DoubleVector.broadcast(D, aPack[ap + 12 + 7]);
+            c70 = ai.fma(b0, c70); c71 = ai.fma(b1, c71);
+            ai = DoubleVector.broadcast(D, aPack[ap + 12 + 8]);
+            c80 = ai.fma(b0, c80); c81 = ai.fma(b1, c81);
+            ai = DoubleVector.broadcast(D, aPack[ap + 12 + 9]);
+            c90 = ai.fma(b0, c90); c91 = ai.fma(b1, c91);
+            ai = DoubleVector.broadcast(D, aPack[ap + 12 + 10]);
+            ca0 = ai.fma(b0, ca0); ca1 = ai.fma(b1, ca1);
+            ai = DoubleVector.broadcast(D, aPack[ap + 12 + 11]);
+            cb0 = ai.fma(b0, cb0); cb1 = ai.fma(b1, cb1);
+        }
+        if (p < kc) {                                   // odd kc: the last step
+            b0 = DoubleVector.fromArray(D, bPack, bp);
+            b1 = DoubleVector.fromArray(D, bPack, bp + L);
+            ai = DoubleVector.broadcast(D, aPack[ap]);
             c00 = ai.fma(b0, c00); c01 = ai.fma(b1, c01);
             ai = DoubleVector.broadcast(D, aPack[ap + 1]);
             c10 = ai.fma(b0, c10); c11 = ai.fma(b1, c11);
