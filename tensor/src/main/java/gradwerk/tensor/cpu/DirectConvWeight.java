@@ -57,6 +57,10 @@ final class DirectConvWeight {
                         for (int j = 0; j < kw; j++) offs[k++] = ch * cs + i * rs + j;
                 for (int m0 = 0; m0 < m4; m0 += MR) {
                     int k = 0, pAt = m0 * partM;
+                    if (ConvTiles.pairs)                  // 32 vector registers: 4 taps at a time
+                        for (; k + 3 < kk; k += 4)
+                            weightTile4(db, m0 * ms, ms, pb, offs[k], offs[k + 1], offs[k + 2], offs[k + 3], len, part,
+                                    pAt + k * L, partM);
                     for (; k + 1 < kk; k += 2)
                         weightTile2(db, m0 * ms, ms, pb, offs[k], offs[k + 1], len, part, pAt + k * L, partM);
                     if (k < kk) weightTile1(db, m0 * ms, ms, pb, offs[k], len, part, pAt + k * L, partM);
@@ -128,6 +132,47 @@ final class DirectConvWeight {
         b2.add(FloatVector.fromArray(F, part, r2 + L)).intoArray(part, r2 + L);
         a3.add(FloatVector.fromArray(F, part, r3)).intoArray(part, r3);
         b3.add(FloatVector.fromArray(F, part, r3 + L)).intoArray(part, r3 + L);
+    }
+
+    /**
+     * {@link #weightTile2} for 4 taps (P offsets pa, pb, pc, pd), where there are 32 vector registers (AVX-512): 16
+     * accumulators, and 4 + 4 loads per 16 FMAs instead of 4 + 2 per 8, so the loads no longer hold the FMAs back.
+     * Measured on a 2-core AVX-512 Xeon (Intel model 167), weight gradient of 16 → 16 channels at 256², batch 4,
+     * alternating JVMs: see BENCHMARKS.md, 2026-11-29.
+     */
+    static void weightTile4(float[] db, int d0, int ms, float[] p, int pa, int pb, int pc, int pd, int len,
+                            float[] part, int partAt, int partM) {
+        FloatVector z = FloatVector.zero(F), a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z,
+                c0 = z, c1 = z, c2 = z, c3 = z, e0 = z, e1 = z, e2 = z, e3 = z;
+        for (int t = 0; t < len; t += L) {
+            FloatVector va = FloatVector.fromArray(F, p, pa + t), vb = FloatVector.fromArray(F, p, pb + t);
+            FloatVector vc = FloatVector.fromArray(F, p, pc + t), vd = FloatVector.fromArray(F, p, pd + t);
+            FloatVector d = FloatVector.fromArray(F, db, d0 + t);
+            a0 = d.fma(va, a0); b0 = d.fma(vb, b0); c0 = d.fma(vc, c0); e0 = d.fma(vd, e0);
+            d = FloatVector.fromArray(F, db, d0 + ms + t);
+            a1 = d.fma(va, a1); b1 = d.fma(vb, b1); c1 = d.fma(vc, c1); e1 = d.fma(vd, e1);
+            d = FloatVector.fromArray(F, db, d0 + 2 * ms + t);
+            a2 = d.fma(va, a2); b2 = d.fma(vb, b2); c2 = d.fma(vc, c2); e2 = d.fma(vd, e2);
+            d = FloatVector.fromArray(F, db, d0 + 3 * ms + t);
+            a3 = d.fma(va, a3); b3 = d.fma(vb, b3); c3 = d.fma(vc, c3); e3 = d.fma(vd, e3);
+        }
+        int r1 = partAt + partM, r2 = r1 + partM, r3 = r2 + partM;   // inline, as in weightTile2
+        a0.add(FloatVector.fromArray(F, part, partAt)).intoArray(part, partAt);
+        b0.add(FloatVector.fromArray(F, part, partAt + L)).intoArray(part, partAt + L);
+        c0.add(FloatVector.fromArray(F, part, partAt + 2 * L)).intoArray(part, partAt + 2 * L);
+        e0.add(FloatVector.fromArray(F, part, partAt + 3 * L)).intoArray(part, partAt + 3 * L);
+        a1.add(FloatVector.fromArray(F, part, r1)).intoArray(part, r1);
+        b1.add(FloatVector.fromArray(F, part, r1 + L)).intoArray(part, r1 + L);
+        c1.add(FloatVector.fromArray(F, part, r1 + 2 * L)).intoArray(part, r1 + 2 * L);
+        e1.add(FloatVector.fromArray(F, part, r1 + 3 * L)).intoArray(part, r1 + 3 * L);
+        a2.add(FloatVector.fromArray(F, part, r2)).intoArray(part, r2);
+        b2.add(FloatVector.fromArray(F, part, r2 + L)).intoArray(part, r2 + L);
+        c2.add(FloatVector.fromArray(F, part, r2 + 2 * L)).intoArray(part, r2 + 2 * L);
+        e2.add(FloatVector.fromArray(F, part, r2 + 3 * L)).intoArray(part, r2 + 3 * L);
+        a3.add(FloatVector.fromArray(F, part, r3)).intoArray(part, r3);
+        b3.add(FloatVector.fromArray(F, part, r3 + L)).intoArray(part, r3 + L);
+        c3.add(FloatVector.fromArray(F, part, r3 + 2 * L)).intoArray(part, r3 + 2 * L);
+        e3.add(FloatVector.fromArray(F, part, r3 + 3 * L)).intoArray(part, r3 + 3 * L);
     }
 
     /** One tap (any kernel width): 4 output channels, 4 accumulators. */
