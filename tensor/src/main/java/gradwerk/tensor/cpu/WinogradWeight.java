@@ -27,8 +27,10 @@ import static gradwerk.tensor.cpu.WinogradTransforms.roundUp;
  * tiles). Per block, W of all output channels is transformed and interleaved by 4 channels ({@code [ξ][m/4][t][4]},
  * the weight layout of {@link ConvTiles#tileP}); then per block of 2L input channels V is transformed and transposed
  * to {@code [ξ][t][2L]} (tileP's panel layout), and tileP accumulates {@code dU[ξ][4 m][2L c]} with the tiles as its
- * K loop. Each thread sums its blocks into its own dU; the threads' sums are added in a fixed order (static chunks),
- * so the result does not depend on timing. Last, gw += Gᵀ dU G.
+ * K loop. Where that pads fewer vector lanes ({@link #swapped}: 16 input channels against 2L = 32 lanes), the two
+ * roles are exchanged: V interleaved by 4 input channels, W transposed into panels of 2L output channels, and the
+ * sums, dUᵀ, transposed back before the last step. Each thread sums its blocks into its own dU; the threads' sums are
+ * added in a fixed order (static chunks), so the result does not depend on timing. Last, gw += Gᵀ dU G.
  */
 final class WinogradWeight {
     private static final VectorSpecies<Float> F = Simd.F;
