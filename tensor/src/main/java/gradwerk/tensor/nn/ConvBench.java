@@ -3,6 +3,7 @@ package gradwerk.tensor.nn;
 import gradwerk.tensor.DType;
 import gradwerk.tensor.Generator;
 import gradwerk.tensor.Tensor;
+import gradwerk.tensor.TensorScope;
 import gradwerk.tensor.cpu.Parallel;
 import gradwerk.tensor.cpu.Simd;
 
@@ -21,6 +22,12 @@ import java.util.Locale;
  * FLOPs of one pass = 2·N·Cout·Hout·Wout·(Cin/groups)·kh·kw; forward+backward (input and weight gradients) counts
  * three passes; the input- and weight-gradient passes are also timed alone. {@code filter} keeps only the shapes
  * whose line contains it (e.g. {@code hw=16}).
+ *
+ * <p>Every call, timed or not, runs in a {@link TensorScope} of its own, as each training step does, so its outputs
+ * come from the array pool that the previous call's scope filled. PyTorch's side gets its outputs from its caching
+ * allocator the same way. Without the scopes, each call allocated its outputs as new Java arrays, which the JVM
+ * zeroes: at 16 → 32 @ 128² that cost about 1 ms of a 2.7 ms forward (2026-11-29: a forward alone into a
+ * reused output ran at 358–365 GFLOPS, the benchmark's forward at 213–220).
  */
 public final class ConvBench {
     private ConvBench() {}
@@ -92,7 +99,7 @@ public final class ConvBench {
             Conv.conv2dBackwardWeight(gy, x, w.shape(), one, pad, one, 1);
             Conv.convBackwardBias(gy);
         };
-        for (int i = 0; i < warmup; i++) all.run(); // every code path JIT-compiled before anything is timed
+        for (int i = 0; i < warmup; i++) inScope(all); // every code path JIT-compiled before anything is timed
         double fwd = median(reps, 1, () -> Conv.conv2d(x, w, b, one, pad, one, 1));
         double both = median(reps, 1, all);
         double bin = median(reps, 1, () -> Conv.conv2dBackwardInput(gy, w, x.shape(), one, pad, one, 1));
@@ -101,13 +108,20 @@ public final class ConvBench {
                 fwd * 1e3, both * 1e3);
     }
 
-    /** Median wall time in seconds of reps runs, after warmup unmeasured runs. */
+    /** Runs body in a scope of its own: its tensors go back to the pool for the next call (see the class comment). */
+    static void inScope(Runnable body) {
+        try (TensorScope call = TensorScope.open("conv2d benchmark call")) {
+            body.run();
+        }
+    }
+
+    /** Median wall time in seconds of reps runs (each in its own scope), after warmup unmeasured runs. */
     static double median(int reps, int warmup, Runnable body) {
-        for (int i = 0; i < warmup; i++) body.run();
+        for (int i = 0; i < warmup; i++) inScope(body);
         double[] t = new double[reps];
         for (int i = 0; i < reps; i++) {
             long t0 = System.nanoTime();
-            body.run();
+            inScope(body);
             t[i] = (System.nanoTime() - t0) / 1e9;
         }
         Arrays.sort(t);
