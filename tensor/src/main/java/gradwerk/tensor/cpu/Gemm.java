@@ -64,7 +64,7 @@ import java.util.function.IntConsumer;
  * preempts on a busy machine delays only its current block. {@code parallel=false} keeps everything on the
  * calling thread, for callers that already run many small GEMMs in parallel.
  *
- * <p><b>Small sizes</b> (fewer than {@value #SMALL_FLOPS} flops) skip packing: a direct vectorised loop is
+ * <p><b>Small sizes</b> (up to {@value #SMALL_FLOPS} flops) skip packing: a direct vectorised loop is
  * faster than preparing panels. With {@code gradwerk.simd.bits=0} ({@link Simd#SCALAR}) a plain triple loop runs.
  *
  * <p>Packing buffers are per thread and reused across calls ({@link ThreadLocal}), so a GEMM allocates nothing
@@ -89,8 +89,14 @@ public final class Gemm {
     static final int NC = Math.max(64, Integer.getInteger("gradwerk.gemm.nc", 4096));
     /** Bytes of a slab of packed B that the macro-kernel keeps in L2 (half of Zen 3's 512 KB, next to A). */
     static final int L2_SLAB_BYTES = Math.max(1024, Integer.getInteger("gradwerk.gemm.slab", 256 << 10));
-    /** Below this many flops (2mnk), the unpacked loop of the small path is used. */
-    static final long SMALL_FLOPS = 2L * 32 * 32 * 32;
+    /**
+     * Up to this many flops (2mnk), the unpacked loop of the small path is used. Measured on one core of the AVX-512
+     * Xeon (model 167), small path against packed: 32³ 116 vs 48 GFLOPS, 48³ 110 vs 54, 64³ 130 vs 82, 96³ 134 vs
+     * 117, 128³ 107 vs 127; the criss-cross attention's batched 16 × 256 × 16 and 16 × 16 × 256 products 119 vs 65
+     * and 98 vs 14 (a 16-column C fills half of the packed path's 32-lane tile). Above 2·64³ the better path
+     * depends on the shape (64 × 256 × 64: packed 124 vs 94; 256 × 64 × 64: small 123 vs 96).
+     */
+    static final long SMALL_FLOPS = 2L * 64 * 64 * 64;
     /**
      * Threads share a packed B (two fork/joins per KC block) only when one KC block of the product has at least
      * this many flops; smaller products are cut into independent slices with a single fork/join, because waking

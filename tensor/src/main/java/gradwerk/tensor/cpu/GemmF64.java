@@ -397,26 +397,79 @@ final class GemmF64 {
     // ---------------------------------------------------------------------------------------------------------
 
     /**
-     * Small products: packing would cost more than it saves. Each row of C is built a vector at a time, summing
-     * A(i,p) * B(p, j..j+L) over p (vector loads need B's rows contiguous: bCs == 1), the rest scalar.
+     * Small products: packing would cost more than it saves. C is built four rows at a time, two vectors (or one) of
+     * columns at a time, summing A(i,p) * B(p, j..j+L) over p (vector loads need B's rows contiguous: bCs == 1); what
+     * is left over (rows past a multiple of 4, columns past a multiple of L) goes a row and a column at a time. Four
+     * rows give four to eight independent sums; see {@link GemmF32#small}.
      */
     static void small(int m, int n, int k, double[] a, int aOff, int aRs, int aCs, double[] b, int bOff, int bRs,
                       int bCs, double[] c, int cOff, int ldc, boolean accumulate) {
-        int vecEnd = bCs == 1 ? n - n % L : 0;
-        for (int i = 0; i < m; i++) {
-            int aRow = aOff + i * aRs, cRow = cOff + i * ldc;
-            for (int j = 0; j < vecEnd; j += L) {
-                DoubleVector acc = accumulate ? DoubleVector.fromArray(D, c, cRow + j) : DoubleVector.zero(D);
-                for (int p = 0; p < k; p++)
-                    acc = DoubleVector.broadcast(D, a[aRow + p * aCs]).fma(
-                            DoubleVector.fromArray(D, b, bOff + p * bRs + j), acc);
-                acc.intoArray(c, cRow + j);
+        int vecEnd = bCs == 1 ? n - n % L : 0, i = 0;
+        for (; i + 4 <= m && vecEnd > 0; i += 4) {
+            int a0 = aOff + i * aRs, c0 = cOff + i * ldc, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+            int j = 0;
+            for (; j + 2 * L <= vecEnd; j += 2 * L) {
+                DoubleVector s00 = DoubleVector.zero(D), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00,
+                        s30 = s00, s31 = s00;
+                for (int p = 0, ap = a0, bp = bOff + j; p < k; p++, ap += aCs, bp += bRs) {
+                    DoubleVector b0 = DoubleVector.fromArray(D, b, bp), b1 = DoubleVector.fromArray(D, b, bp + L);
+                    DoubleVector x = DoubleVector.broadcast(D, a[ap]);
+                    s00 = x.fma(b0, s00); s01 = x.fma(b1, s01);
+                    x = DoubleVector.broadcast(D, a[ap + aRs]);
+                    s10 = x.fma(b0, s10); s11 = x.fma(b1, s11);
+                    x = DoubleVector.broadcast(D, a[ap + 2 * aRs]);
+                    s20 = x.fma(b0, s20); s21 = x.fma(b1, s21);
+                    x = DoubleVector.broadcast(D, a[ap + 3 * aRs]);
+                    s30 = x.fma(b0, s30); s31 = x.fma(b1, s31);
+                }
+                if (accumulate) {
+                    s00 = s00.add(DoubleVector.fromArray(D, c, c0 + j)); s01 = s01.add(DoubleVector.fromArray(D, c, c0 + j + L));
+                    s10 = s10.add(DoubleVector.fromArray(D, c, c1 + j)); s11 = s11.add(DoubleVector.fromArray(D, c, c1 + j + L));
+                    s20 = s20.add(DoubleVector.fromArray(D, c, c2 + j)); s21 = s21.add(DoubleVector.fromArray(D, c, c2 + j + L));
+                    s30 = s30.add(DoubleVector.fromArray(D, c, c3 + j)); s31 = s31.add(DoubleVector.fromArray(D, c, c3 + j + L));
+                }
+                s00.intoArray(c, c0 + j); s01.intoArray(c, c0 + j + L);
+                s10.intoArray(c, c1 + j); s11.intoArray(c, c1 + j + L);
+                s20.intoArray(c, c2 + j); s21.intoArray(c, c2 + j + L);
+                s30.intoArray(c, c3 + j); s31.intoArray(c, c3 + j + L);
             }
-            for (int j = vecEnd; j < n; j++) {
-                double sum = accumulate ? c[cRow + j] : 0d;
-                for (int p = 0; p < k; p++) sum += a[aRow + p * aCs] * b[bOff + p * bRs + j * bCs];
-                c[cRow + j] = sum;
+            for (; j < vecEnd; j += L) {
+                DoubleVector s0 = DoubleVector.zero(D), s1 = s0, s2 = s0, s3 = s0;
+                for (int p = 0, ap = a0, bp = bOff + j; p < k; p++, ap += aCs, bp += bRs) {
+                    DoubleVector b0 = DoubleVector.fromArray(D, b, bp);
+                    s0 = DoubleVector.broadcast(D, a[ap]).fma(b0, s0);
+                    s1 = DoubleVector.broadcast(D, a[ap + aRs]).fma(b0, s1);
+                    s2 = DoubleVector.broadcast(D, a[ap + 2 * aRs]).fma(b0, s2);
+                    s3 = DoubleVector.broadcast(D, a[ap + 3 * aRs]).fma(b0, s3);
+                }
+                if (accumulate) {
+                    s0 = s0.add(DoubleVector.fromArray(D, c, c0 + j)); s1 = s1.add(DoubleVector.fromArray(D, c, c1 + j));
+                    s2 = s2.add(DoubleVector.fromArray(D, c, c2 + j)); s3 = s3.add(DoubleVector.fromArray(D, c, c3 + j));
+                }
+                s0.intoArray(c, c0 + j); s1.intoArray(c, c1 + j); s2.intoArray(c, c2 + j); s3.intoArray(c, c3 + j);
             }
+            for (int r = 0; r < 4; r++) smallRow(n, k, a, a0 + r * aRs, aCs, b, bOff, bRs, bCs, c, c0 + r * ldc, vecEnd, n, accumulate);
+        }
+        for (; i < m; i++) smallRow(n, k, a, aOff + i * aRs, aCs, b, bOff, bRs, bCs, c, cOff + i * ldc, 0, n, accumulate);
+    }
+
+    /**
+     * Columns [j0, j1) of one row of C for {@link #small}: a vector at a time up to the last whole vector (when B's
+     * rows are contiguous), then one column at a time.
+     */
+    private static void smallRow(int n, int k, double[] a, int aRow, int aCs, double[] b, int bOff, int bRs, int bCs,
+                                 double[] c, int cRow, int j0, int j1, boolean accumulate) {
+        int vecEnd = bCs == 1 ? n - n % L : 0, j = j0;
+        for (; j + L <= Math.min(vecEnd, j1); j += L) {
+            DoubleVector acc = accumulate ? DoubleVector.fromArray(D, c, cRow + j) : DoubleVector.zero(D);
+            for (int p = 0; p < k; p++)
+                acc = DoubleVector.broadcast(D, a[aRow + p * aCs]).fma(DoubleVector.fromArray(D, b, bOff + p * bRs + j), acc);
+            acc.intoArray(c, cRow + j);
+        }
+        for (; j < j1; j++) {
+            double sum = accumulate ? c[cRow + j] : 0d;
+            for (int p = 0; p < k; p++) sum += a[aRow + p * aCs] * b[bOff + p * bRs + j * bCs];
+            c[cRow + j] = sum;
         }
     }
 
