@@ -455,25 +455,25 @@ final class GemmF32 {
                 }
                 s0.intoArray(c, c0 + j); s1.intoArray(c, c1 + j); s2.intoArray(c, c2 + j); s3.intoArray(c, c3 + j);
             }
-            for (int r = 0; r < 4; r++) smallRow(n, k, a, a0 + r * aRs, aCs, b, bOff, bRs, bCs, c, c0 + r * ldc, vecEnd, n, accumulate);
+            for (int r = 0; r < 4; r++) smallRow(k, a, a0 + r * aRs, aCs, b, bOff, bRs, bCs, c, c0 + r * ldc, vecEnd, vecEnd, n, accumulate);
         }
-        for (; i < m; i++) smallRow(n, k, a, aOff + i * aRs, aCs, b, bOff, bRs, bCs, c, cOff + i * ldc, 0, n, accumulate);
+        for (; i < m; i++) smallRow(k, a, aOff + i * aRs, aCs, b, bOff, bRs, bCs, c, cOff + i * ldc, 0, vecEnd, n, accumulate);
     }
 
     /**
-     * Columns [j0, j1) of one row of C for {@link #small}: a vector at a time up to the last whole vector (when B's
-     * rows are contiguous), then one column at a time.
+     * Columns [j0, n) of one row of C for {@link #small}: a vector at a time up to vecEnd (its last whole vector of
+     * columns, 0 when B's rows are not contiguous), then one column at a time.
      */
-    private static void smallRow(int n, int k, float[] a, int aRow, int aCs, float[] b, int bOff, int bRs, int bCs,
-                                 float[] c, int cRow, int j0, int j1, boolean accumulate) {
-        int vecEnd = bCs == 1 ? n - n % L : 0, j = j0;
-        for (; j + L <= Math.min(vecEnd, j1); j += L) {
+    private static void smallRow(int k, float[] a, int aRow, int aCs, float[] b, int bOff, int bRs, int bCs, float[] c,
+                                 int cRow, int j0, int vecEnd, int n, boolean accumulate) {
+        int j = j0;
+        for (; j < vecEnd; j += L) {
             FloatVector acc = accumulate ? FloatVector.fromArray(F, c, cRow + j) : FloatVector.zero(F);
             for (int p = 0; p < k; p++)
                 acc = FloatVector.broadcast(F, a[aRow + p * aCs]).fma(FloatVector.fromArray(F, b, bOff + p * bRs + j), acc);
             acc.intoArray(c, cRow + j);
         }
-        for (; j < j1; j++) {
+        for (; j < n; j++) {
             float sum = accumulate ? c[cRow + j] : 0f;
             for (int p = 0; p < k; p++) sum += a[aRow + p * aCs] * b[bOff + p * bRs + j * bCs];
             c[cRow + j] = sum;
