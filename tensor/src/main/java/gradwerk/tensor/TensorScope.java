@@ -55,6 +55,16 @@ public final class TensorScope implements AutoCloseable {
         return open(name, true);
     }
 
+    /**
+     * Runs body in a scope of its own ({@link #open}), as one training step: what it allocates and does not keep goes
+     * back to the pool when it returns, for the next call. The benchmarks time every call this way.
+     */
+    public static void run(String name, Runnable body) {
+        try (TensorScope scope = open(name)) {
+            body.run();
+        }
+    }
+
     /** A scope for a short piece of work (the autograd engine's rules): its closing does not end a step. */
     public static TensorScope openTemporary(String name) {
         return open(name, false);

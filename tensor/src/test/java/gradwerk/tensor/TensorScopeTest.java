@@ -30,6 +30,12 @@ class TensorScopeTest {
     }
 
     @Test
+    void runCallsTheBodyInAScopeThatIsClosedAfterwards() {
+        TensorScope.run("call", () -> assertTrue(TensorScope.current() != null, "no scope during the call"));
+        assertEquals(null, TensorScope.current(), "the call's scope was left open");
+    }
+
+    @Test
     void keptTensorsMoveToTheEnclosingScopeAndPersistedOnesToNone() {
         Tensor kept, dropped, persisted;
         try (TensorScope outer = TensorScope.open("outer")) {

@@ -99,29 +99,19 @@ public final class OpBench {
     }
 
     /**
-     * Runs body in a {@link TensorScope} of its own, as a training step runs: its tensors go back to the array pool
-     * for the next call instead of being new (zeroed) Java arrays each time, as PyTorch's come from its allocator's
-     * free blocks. (The same as {@code ConvBench}; measured there: 1 ms of a 2.7 ms forward was allocation.)
-     */
-    static void inScope(Runnable body) {
-        try (TensorScope call = TensorScope.open("op benchmark call")) {
-            body.run();
-        }
-    }
-
-    /**
-     * Median milliseconds of {@code reps} timed runs of {@code body} (each in its own scope), after at least
-     * {@code warmup} untimed runs and at
+     * Median milliseconds of {@code reps} timed runs of {@code body}, each in a {@link TensorScope} of its own as a
+     * training step runs (its tensors come from the pool, as PyTorch's come from its allocator's free blocks; see
+     * {@code ConvBench}), after at least {@code warmup} untimed runs and at
      * least {@link #WARM_NANOS} of them: the JIT compiles a kernel only after it has run many times, so a fixed two or
      * three calls (enough for PyTorch, whose kernels are compiled ahead of time) would time the interpreter.
      */
     static double ms(int reps, int warmup, Runnable body) {
         long warmEnd = System.nanoTime() + WARM_NANOS;
-        for (int i = 0; i < warmup || System.nanoTime() < warmEnd; i++) inScope(body);
+        for (int i = 0; i < warmup || System.nanoTime() < warmEnd; i++) TensorScope.run("op benchmark call", body);
         double[] t = new double[reps];
         for (int i = 0; i < reps; i++) {
             long t0 = System.nanoTime();
-            inScope(body);
+            TensorScope.run("op benchmark call", body);
             t[i] = (System.nanoTime() - t0) / 1e6;
         }
         Arrays.sort(t);

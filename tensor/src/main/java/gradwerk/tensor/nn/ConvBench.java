@@ -30,6 +30,9 @@ import java.util.Locale;
  * reused output ran at 358–365 GFLOPS, the benchmark's forward at 213–220).
  */
 public final class ConvBench {
+    /** The name of each call's scope (see the class comment). */
+    static final String CALL = "conv2d benchmark call";
+
     private ConvBench() {}
 
     /**
@@ -99,7 +102,7 @@ public final class ConvBench {
             Conv.conv2dBackwardWeight(gy, x, w.shape(), one, pad, one, 1);
             Conv.convBackwardBias(gy);
         };
-        for (int i = 0; i < warmup; i++) inScope(all); // every code path JIT-compiled before anything is timed
+        for (int i = 0; i < warmup; i++) TensorScope.run(CALL, all); // every code path JIT-compiled before anything is timed
         double fwd = median(reps, 1, () -> Conv.conv2d(x, w, b, one, pad, one, 1));
         double both = median(reps, 1, all);
         double bin = median(reps, 1, () -> Conv.conv2dBackwardInput(gy, w, x.shape(), one, pad, one, 1));
@@ -108,20 +111,13 @@ public final class ConvBench {
                 fwd * 1e3, both * 1e3);
     }
 
-    /** Runs body in a scope of its own: its tensors go back to the pool for the next call (see the class comment). */
-    static void inScope(Runnable body) {
-        try (TensorScope call = TensorScope.open("conv2d benchmark call")) {
-            body.run();
-        }
-    }
-
     /** Median wall time in seconds of reps runs (each in its own scope), after warmup unmeasured runs. */
     static double median(int reps, int warmup, Runnable body) {
-        for (int i = 0; i < warmup; i++) inScope(body);
+        for (int i = 0; i < warmup; i++) TensorScope.run(CALL, body);
         double[] t = new double[reps];
         for (int i = 0; i < reps; i++) {
             long t0 = System.nanoTime();
-            inScope(body);
+            TensorScope.run(CALL, body);
             t[i] = (System.nanoTime() - t0) / 1e9;
         }
         Arrays.sort(t);

@@ -3,7 +3,6 @@ package gradwerk.tensor.nn;
 import gradwerk.tensor.cpu.ArrayPool;
 import org.junit.jupiter.api.Test;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -33,11 +32,5 @@ class ConvBenchTest {
         long fresh = ArrayPool.stats().fresh();
         body.run();
         return ArrayPool.stats().fresh() - fresh;
-    }
-
-    @Test
-    void callsRunInAScopeThatIsClosedAfterwards() {
-        ConvBench.inScope(() -> assertTrue(gradwerk.tensor.TensorScope.current() != null, "no scope during the call"));
-        assertEquals(null, gradwerk.tensor.TensorScope.current(), "the call's scope was left open");
     }
 }
