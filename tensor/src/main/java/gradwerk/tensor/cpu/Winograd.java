@@ -127,10 +127,34 @@ final class Winograd {
      * rows long enough to fill the vectors.
      */
     static boolean applies(int c, int m, int kh, int kw, int oh, int ow) {
-        long area = (long) oh * ow;
-        return enabled && kh == 3 && kw == 3 && c >= minChannels && m >= 4 && oh >= 4 && ow >= 4
-                && area >= minArea && area <= maxArea && rowsFillVectors(ow);
+        return enabled && kh == 3 && kw == 3 && c >= minChannels && m >= 4 && oh >= 4 && ow >= 4 && takesMap(oh, ow);
     }
+
+    /**
+     * Whether an oh × ow output map suits F(4×4): between {@link #minArea} and {@link #maxArea} pixels, and either
+     * its rows fill whole vectors ({@link #rowsFillVectors}) or they can be packed densely ({@link #denseRows}).
+     */
+    static boolean takesMap(int oh, int ow) {
+        long area = (long) oh * ow;
+        return area >= minArea && area <= maxArea && (rowsFillVectors(ow) || denseRows(oh, ow));
+    }
+
+    /**
+     * Whether tile rows are packed densely, tw tiles apart instead of a whole number of vectors apart (property
+     * {@code gradwerk.conv.winogradDense}, default on; not final: tests and A/B runs). At 32² a row has 8 tiles, half
+     * of an AVX-512 vector; rounded up, half of every product would be padding, which is why {@link Winograd2x2}
+     * took those maps (4 multiplications per output instead of F(4×4)'s 2.25). Packed densely, two tile rows share a
+     * vector: the input transform stores only a row's lanes (masked stores) and the output transform keeps only
+     * the first tw lanes of the vector that starts at the row. As {@link Winograd2x2#denseRows}: tw must divide 2L
+     * (no row straddles a panel of 2L tiles), and the map must hold at least one panel of tiles (16² has 16 tiles
+     * in a 32-tile panel: half padding again, so it stays with F(2×2)).
+     */
+    static boolean denseRows(int oh, int ow) {
+        int tw = Math.ceilDiv(ow, 4), th = Math.ceilDiv(oh, 4);
+        return dense && tw < L && 2 * L % tw == 0 && (long) th * tw >= 2L * L;
+    }
+
+    static boolean dense = !"false".equals(System.getProperty("gradwerk.conv.winogradDense"));
 
     /** Whether an output row of ow pixels has at least {@link #minRowTiles} tiles of 4. */
     static boolean rowsFillVectors(int ow) {
@@ -146,10 +170,13 @@ final class Winograd {
     static void forward(DirectConv.Images s, int padT, int padL, float[] w, int wOff, int wo, int wi, int wr, int ws,
                         int m, float[] bias, float[] out, int outOff, int oh, int ow, boolean add) {
         int c = s.c(), th = Math.ceilDiv(oh, 4), tw = Math.ceilDiv(ow, 4), mb = Math.ceilDiv(m, MR), m4 = mb * MR;
-        int twp = roundUp(tw, L);                 // tiles per row in a block: whole vectors (the last lanes unused)
-        // A block is g whole tile rows of one image; as many as keep the products (36 × m4 × tiles) within budget.
+        // tiles per row in a block: whole vectors (the last lanes unused), or tw where rows are packed densely
+        int twp = denseRows(oh, ow) ? tw : roundUp(tw, L);
+        // A block is g whole tile rows of one image; as many as keep the products (36 × m4 × tiles) within budget,
+        // then evened out: the products run over whole panels, so a short last block would cost a full one
         int target = Math.max(2 * L, Math.min(maxBlockTiles, (int) (productFloats / (36L * m4))));
-        int g = Math.max(1, Math.min(th, target / twp)), ntp = roundUp(g * twp, 2 * L);
+        int most = Math.max(1, Math.min(th, target / twp)), g = Math.ceilDiv(th, Math.ceilDiv(th, most));
+        int ntp = roundUp(g * twp, 2 * L);
         int cb = (int) Math.max(1, Math.min(c, inputFloats / (36L * ntp))); // input channels per K block
         int groups = Math.ceilDiv(th, g), tasks = s.n() * groups;
         int ps = tw + 2 + L, rows = 4 * g + 2;    // phase-plane row stride; padded input rows of a block
@@ -158,10 +185,11 @@ final class Winograd {
         var next = new AtomicInteger();
         Parallel.forRange(Math.min(tasks, Parallel.threads()), 1, (w0, w1) -> {
             Workspace own = Workspace.get();
-            float[] v = own.v = atLeast(own.v, 36 * (cb * ntp + SKEW)), prod = own.m = atLeast(own.m, 36 * m4 * ntp);
+            // the products get L floats of slack: a dense row's vector may read past the last one
+            float[] v = own.v = atLeast(own.v, 36 * (cb * ntp + SKEW)), prod = own.m = atLeast(own.m, 36 * m4 * ntp + L);
             float[] planes = own.planes = atLeast(own.planes, 4 * rows * ps);
             float[] line = own.line = atLeast(own.line, 4 * roundUp(tw + 2, L));
-            float[] rt = own.rows = atLeast(own.rows, Math.max(24 * ps + L, 40 * (tw + L) + L));
+            float[] rt = own.rows = atLeast(own.rows, Math.max(Math.max(24 * ps + L, 40 * (tw + L) + L), 44 * L));
             for (int t; (t = next.getAndIncrement()) < tasks; ) {
                 int n = t / groups, ty0 = t % groups * g, gr = Math.min(g, th - ty0);
                 for (int c0 = 0; c0 < c; c0 += cb) {

@@ -59,12 +59,17 @@ final class Winograd2x2 {
 
     /**
      * 3×3, enough input channels, an output map not below minArea that {@link Winograd} does not take for its size
-     * (smaller than its minArea, or rows too short to fill its vectors).
+     * ({@link Winograd#takesMap}: smaller than its minArea, or rows too short to fill its vectors that cannot be
+     * packed densely either).
      */
     static boolean applies(int c, int m, int kh, int kw, int oh, int ow) {
-        long area = (long) oh * ow;
+        return fits(c, m, kh, kw, oh, ow) && !Winograd.takesMap(oh, ow);
+    }
+
+    /** 3×3, enough input channels, a map not below minArea, and on, whatever F(4×4) would take. */
+    private static boolean fits(int c, int m, int kh, int kw, int oh, int ow) {
         return enabled && Winograd.enabled && kh == 3 && kw == 3 && c >= minChannels && m >= 4 && oh >= 2 && ow >= 2
-                && area >= minArea && (area < Winograd.minArea || !Winograd.rowsFillVectors(ow));
+                && (long) oh * ow >= minArea;
     }
 
     /** As {@link Winograd#forward}: out (=, or += with add) bias + the 3×3 convolution of the padded source. */
@@ -121,9 +126,13 @@ final class Winograd2x2 {
 
     // ================================================================ weight gradient: gw = Gᵀ (Σ_t W ⊙ V) G
 
-    /** Whether the weight gradient takes {@link #weight}: as {@link #applies}, with enough output channels too. */
+    /**
+     * Whether the weight gradient takes {@link #weight}: as {@link #applies}, with enough output channels too, on
+     * the maps that {@link WinogradWeight} does not take (it has no dense rows: 32² stays here on AVX-512).
+     */
     static boolean appliesToWeight(int c, int m, int kh, int kw, int oh, int ow) {
-        return applies(c, m, kh, kw, oh, ow) && m >= minChannels;
+        return fits(c, m, kh, kw, oh, ow) && m >= minChannels
+                && ((long) oh * ow < Winograd.minArea || !Winograd.rowsFillVectors(ow));
     }
 
     /**

@@ -1,6 +1,7 @@
 package gradwerk.tensor.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -67,7 +68,8 @@ final class WinogradTransforms {
                 for (int t = 0; t < tw; t += L) {
                     int k = g * twp + t;
                     int at = rowLen > 0 ? chL * rowLen + k : k / (2 * L) * cn * 2 * L + chL * 2 * L + k % (2 * L);
-                    btColumns(rt, r, ps, t, v, (i * 6) * xiStride + at, xiStride);
+                    if (twp < L) btColumns(rt, r, ps, t, v, (i * 6) * xiStride + at, xiStride, F.indexInRange(0, tw));
+                    else btColumns(rt, r, ps, t, v, (i * 6) * xiStride + at, xiStride);
                 }
             }
         }
@@ -85,6 +87,22 @@ final class WinogradTransforms {
     private static void btColumns(float[] rt, int r, int ps, int t, float[] y, int to, int step) {
         int row = 6 * ps, at = r + t;
         bt6(rt, at, row + at, 2 * row + at, 3 * row + at, at + 1, row + at + 1, y, to, step);
+    }
+
+    /** {@link #btColumns} storing only the lanes of {@code row} (a dense tile row, {@link Winograd#denseRows}). */
+    private static void btColumns(float[] rt, int r, int ps, int t, float[] y, int to, int step, VectorMask<Float> row) {
+        int p = 6 * ps, at = r + t;
+        FloatVector x0 = FloatVector.fromArray(F, rt, at), x1 = FloatVector.fromArray(F, rt, p + at);
+        FloatVector x2 = FloatVector.fromArray(F, rt, 2 * p + at), x3 = FloatVector.fromArray(F, rt, 3 * p + at);
+        FloatVector x4 = FloatVector.fromArray(F, rt, at + 1), x5 = FloatVector.fromArray(F, rt, p + at + 1);
+        x0.mul(FOUR).sub(x2.mul(FIVE)).add(x4).intoArray(y, to, row);
+        FloatVector a = x4.sub(x2.mul(FOUR)), b = x3.sub(x1.mul(FOUR));
+        a.add(b).intoArray(y, to + step, row);
+        a.sub(b).intoArray(y, to + 2 * step, row);
+        FloatVector d = x4.sub(x2), e = x3.sub(x1).mul(TWO);
+        d.add(e).intoArray(y, to + 3 * step, row);
+        d.sub(e).intoArray(y, to + 4 * step, row);
+        x1.mul(FOUR).sub(x3.mul(FIVE)).add(x5).intoArray(y, to + 5 * step, row);
     }
 
     /**
@@ -133,9 +151,22 @@ final class WinogradTransforms {
             for (int r = 0; r < 4; r++) {
                 int y = 4 * ty + r;
                 if (y >= oh) break;
-                outputRow(4, st, (24 + r * 4) * L, L, 40 * L, tw, out, outAt + y * ow, ow, bias, add);
+                if (tw < L) denseRow(st, (24 + r * 4) * L, out, outAt + y * ow, ow, bias, add);
+                else outputRow(4, st, (24 + r * 4) * L, L, 40 * L, tw, out, outAt + y * ow, ow, bias, add);
             }
         }
+    }
+
+    /**
+     * One output row of a dense tile row (fewer than L tiles, {@link Winograd#denseRows}): the four phases
+     * st[from + q·L] interleaved into st[40L, 44L) (past the 40 slots of the vector), then its first ow values
+     * copied to (or, with add, added onto) out[row ..].
+     */
+    private static void denseRow(float[] st, int from, float[] out, int row, int ow, float bias, boolean add) {
+        int tmp = 40 * L;
+        zip4(st, from, L, st, tmp, bias, false);
+        if (add) for (int x = 0; x < ow; x++) out[row + x] += st[tmp + x];
+        else System.arraycopy(st, tmp, out, row, ow);
     }
 
     /**

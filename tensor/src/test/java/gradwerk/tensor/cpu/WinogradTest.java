@@ -33,6 +33,65 @@ class WinogradTest {
         withWinograd(1, () -> DirectConvTest.run(s, DType.FLOAT32, s.win(), 1, seed));
     }
 
+    /**
+     * F(4×4) with dense tile rows ({@link Winograd#denseRows}: rows of fewer tiles than a vector's lanes, packed tw
+     * tiles apart), forced for every map whose rows qualify: tw from the divisors of 2L below L, enough tile rows
+     * for a panel of 2L tiles plus up to two, partial tiles at the right and bottom edges, padding 0 or 1, and now
+     * and then tiny block budgets (one tile row per block, one channel per K block).
+     */
+    @Property(tries = 40)
+    void denseRowsMatchTheReference(@ForAll long seed) {
+        if (Simd.SCALAR) { // no vector kernels: no Winograd at all
+            withDenseRows(() -> assertFalse(Winograd.applies(16, 16, 3, 3, 32, 32), "Winograd with gradwerk.simd.bits=0"));
+            return;
+        }
+        Random r = new Random(seed);
+        int lanes = Simd.F.length(), tw = lanes >> (1 + r.nextInt(Math.min(3, Integer.numberOfTrailingZeros(lanes))));
+        int th = Math.ceilDiv(2 * lanes, tw) + r.nextInt(3), ph = r.nextInt(2), pw = r.nextInt(2);
+        int oh = 4 * th - r.nextInt(4), ow = Math.max(4, 4 * tw - r.nextInt(4));
+        var s = new DirectConvTest.Case(1 + r.nextInt(2), 1 + r.nextInt(24), 4 + r.nextInt(17), oh + 2 - 2 * ph,
+                ow + 2 - 2 * pw, 3, 3, ph, pw, r.nextBoolean(), r.nextInt(3), 1 + r.nextInt(3), false);
+        boolean tiny = r.nextInt(3) == 0;
+        int tiles = Winograd.maxBlockTiles;
+        long products = Winograd.productFloats, inputs = Winograd.inputFloats;
+        if (tiny) {
+            Winograd.maxBlockTiles = 1;
+            Winograd.productFloats = Winograd.inputFloats = 1;
+        }
+        try {
+            withDenseRows(() -> {
+                assertTrue(Winograd.denseRows(oh, ow) && Winograd.applies(s.c(), s.m(), 3, 3, oh, ow),
+                        s + ": " + oh + " x " + ow + " takes dense F(4x4)");
+                DirectConvTest.run(s, DType.FLOAT32, s.win(), 1, seed);
+            });
+        } finally {
+            Winograd.maxBlockTiles = tiles;
+            Winograd.productFloats = products;
+            Winograd.inputFloats = inputs;
+        }
+    }
+
+    /**
+     * At the U-Net's 32² maps (64 → 128 channels), with the default thresholds, F(4×4) is taken (with dense rows
+     * where 8 tiles are half a vector) and agrees with the direct kernel, forward and input gradient.
+     */
+    @Test
+    void thirtyTwoSquaredTakesF4x4AndIsCloseToTheDirectKernel() {
+        if (Simd.SCALAR) return; // no Winograd path exists; appliesOnlyToThreeByThreeWithEnoughChannels checks that
+        assertTrue(Winograd.applies(64, 128, 3, 3, 32, 32) && Winograd.applies(128, 64, 3, 3, 32, 32));
+        assertEquals(Simd.F.length() == 16, Winograd.denseRows(32, 32), "dense rows where 8 tiles are half a vector");
+        var g = new Generator(8);
+        Tensor x = Tensor.randn(DType.FLOAT32, g, 1, 64, 32, 32), a = Tensor.randn(DType.FLOAT32, g, 1, 128, 64 * 9);
+        Tensor dy = Tensor.randn(DType.FLOAT32, g, 1, 128, 32, 32);
+        Window2d win = new Window2d(3, 3, 1, 1, 1, 1, 1, 1);
+        Tensor y = Tensor.zeros(1, 128, 32, 32), yDirect = Tensor.zeros(1, 128, 32, 32);
+        takenAndClose(body -> body.run(), 1e-4, () -> CpuBackend.INSTANCE.convUnfoldProduct(x, a, win, null, y),
+                () -> CpuBackend.INSTANCE.convUnfoldProduct(x, a, win, null, yDirect), y, yDirect);
+        Tensor gx = Tensor.zeros(1, 64, 32, 32), gxDirect = Tensor.zeros(1, 64, 32, 32);
+        takenAndClose(body -> body.run(), 1e-4, () -> CpuBackend.INSTANCE.convFoldProduct(dy, a, win, gx),
+                () -> CpuBackend.INSTANCE.convFoldProduct(dy, a, win, gxDirect), gx, gxDirect);
+    }
+
     /** With tiny budgets every block is one tile row and every K block one input channel (products accumulated);
      *  the weight gradient's blocks are one tile row too. */
     @Test
@@ -160,16 +219,20 @@ class WinogradTest {
             assertFalse(Winograd.applies(16, 16, 3, 1, 64, 64), "3x1");
             assertFalse(Winograd.applies(16, 16, 3, 3, 3, 64), "output lower than a tile");
         });
-        boolean enabled = Winograd.enabled;
+        boolean enabled = Winograd.enabled, dense = Winograd.dense;
         Winograd.enabled = true;                       // the default thresholds, whatever -Dgradwerk.conv.winograd says
         try {
+            assertTrue(Winograd.applies(128, 128, 3, 3, 32, 32),
+                    "U-Net level 3: 8 tiles a row fill a vector, or (16 lanes) two rows share one");
+            Winograd.dense = false;
             assertEquals(Simd.F.length() <= 8, Winograd.applies(128, 128, 3, 3, 32, 32),
-                    "U-Net level 3: 8 tiles a row, F(4x4) only where they fill a vector");
+                    "without dense rows, F(4x4) takes 32x32 only where 8 tiles fill a vector");
             assertTrue(Winograd.applies(16, 16, 3, 3, 256, 256), "U-Net level 0");
             assertFalse(Winograd.applies(256, 256, 3, 3, 16, 16), "16x16: too few tiles");
             assertFalse(Winograd.applies(1, 16, 3, 3, 256, 256), "one input channel: the transforms cost more");
         } finally {
             Winograd.enabled = enabled;
+            Winograd.dense = dense;
         }
         assertEquals(!Simd.SCALAR && !"false".equals(System.getProperty("gradwerk.conv.winograd")), Winograd.enabled,
                 "on unless -Dgradwerk.conv.winograd=false (and vector kernels exist)");
@@ -198,6 +261,22 @@ class WinogradTest {
             Winograd.maxArea = maxArea;
             WinogradWeight.minChannels = minWeight;
             WinogradWeight.maxArea = maxWeightArea;
+        }
+    }
+
+    /** Runs body with F(4×4) on for any map size and channel count, but only where tile rows are dense. */
+    static void withDenseRows(Runnable body) {
+        boolean dense = Winograd.dense;
+        int minRowTiles = Winograd.minRowTiles;
+        Winograd.dense = true;
+        try {
+            withWinograd(1, () -> {
+                Winograd.minRowTiles = Integer.MAX_VALUE; // no row fills a vector: only dense rows qualify
+                body.run();
+            });
+        } finally {
+            Winograd.dense = dense;
+            Winograd.minRowTiles = minRowTiles;
         }
     }
 }
