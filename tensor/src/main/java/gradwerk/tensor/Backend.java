@@ -119,6 +119,17 @@ public interface Backend {
     }
 
     /**
+     * {@link #convFoldProduct} onto an output whose contents are undefined ({@link #allocateUnfilled}): {@code out[n]
+     * = col2im(aᵀ · src[n])}, every element written. The input gradient of a convolution has no bias to start from,
+     * so a backend whose kernel can assign instead of add need not zero-fill it first. By default: zero-fill, then
+     * {@link #convFoldProduct}.
+     */
+    default void convFoldProductInto(Tensor src, Tensor a, Window2d w, Tensor out) {
+        fill(out, 0);
+        convFoldProduct(src, a, w, out);
+    }
+
+    /**
      * The convolution engine {@code gw += Σ_n dy[n] · im2col(x[n])ᵀ} (see {@link ConvLowering#unfoldWeightProduct}):
      * dy [N,G·M,Hy,Wy], x [N,C,H,W], gw [G,M,C/G·kh·kw].
      */

@@ -311,9 +311,20 @@ public class CpuBackend extends ScalarBackend {
     @Override
     public void convFoldProduct(Tensor src, Tensor a, Window2d w, Tensor out) {
         if (DirectConv.applies(a, w, src, out) && out.isContiguous()) {
-            DirectConv.foldProduct(src, a, w, out);
+            DirectConv.foldProduct(src, a, w, out, true);
             return;
         }
+        ConvLowering.foldProduct(this, src, a, w, out, CORES);
+    }
+
+    /** The direct and Winograd kernels assign where they would add: no zero-filling of the input gradient. */
+    @Override
+    public void convFoldProductInto(Tensor src, Tensor a, Window2d w, Tensor out) {
+        if (DirectConv.applies(a, w, src, out) && out.isContiguous()) {
+            DirectConv.foldProduct(src, a, w, out, false);
+            return;
+        }
+        fill(out, 0);
         ConvLowering.foldProduct(this, src, a, w, out, CORES);
     }
 

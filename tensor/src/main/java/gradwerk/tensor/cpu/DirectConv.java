@@ -136,28 +136,28 @@ final class DirectConv {
     }
 
     /**
-     * {@code out[n] += conv_transpose(src[n], a)}: src [N, M, Hs, Ws], a [1, M, C·kh·kw], out [N, C, OH, OW]
-     * contiguous. See {@link gradwerk.tensor.nn.ConvLowering#foldProduct}. As a convolution: src padded by
+     * {@code out[n] += conv_transpose(src[n], a)} (with add; else {@code =}, every element written): src
+     * [N, M, Hs, Ws], a [1, M, C·kh·kw], out [N, C, OH, OW] contiguous. See {@link gradwerk.tensor.nn.ConvLowering#foldProduct}. As a convolution: src padded by
      * (kh-1-ph, kw-1-pw), weights w'[c, m, i, j] = a[m, c, kh-1-i, kw-1-j].
      */
-    static void foldProduct(Tensor src, Tensor a, Window2d w, Tensor out) {
+    static void foldProduct(Tensor src, Tensor a, Window2d w, Tensor out, boolean add) {
         int m = a.size(1), c = out.size(1), kh = w.kh(), kw = w.kw();
         int sm = a.stride(1), sc = kh * kw * a.stride(2), si = kw * a.stride(2), sj = a.stride(2);
         if (Winograd.applies(m, c, kh, kw, out.size(2), out.size(3))) {
             Winograd.forward(Images.of(src), kh - 1 - w.ph(), kw - 1 - w.pw(), CpuStorage.floats(a),
                     a.offset() + (kh - 1) * si + (kw - 1) * sj, sc, sm, -si, -sj, c, null, CpuStorage.floats(out),
-                    out.offset(), out.size(2), out.size(3), true);
+                    out.offset(), out.size(2), out.size(3), add);
             return;
         }
         if (Winograd2x2.applies(m, c, kh, kw, out.size(2), out.size(3))) {
             Winograd2x2.forward(Images.of(src), kh - 1 - w.ph(), kw - 1 - w.pw(), CpuStorage.floats(a),
                     a.offset() + (kh - 1) * si + (kw - 1) * sj, sc, sm, -si, -sj, c, null, CpuStorage.floats(out),
-                    out.offset(), out.size(2), out.size(3), true);
+                    out.offset(), out.size(2), out.size(3), add);
             return;
         }
         float[] wp = packWeights(CpuStorage.floats(a), a.offset() + (kh - 1) * si + (kw - 1) * sj, sc, sm, -si, -sj,
                 c, m, kh, kw);
-        forward(Images.of(src), kh - 1 - w.ph(), kw - 1 - w.pw(), kh, kw, wp, c, null, out, true);
+        forward(Images.of(src), kh - 1 - w.ph(), kw - 1 - w.pw(), kh, kw, wp, c, null, out, add);
     }
 
     /**

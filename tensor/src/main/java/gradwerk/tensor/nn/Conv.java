@@ -145,8 +145,17 @@ public final class Conv {
         return weightProduct(input, gradOut, g).view(weightShape);
     }
 
-    /** col2im(aᵀ · src) per image, on top of the bias: the output starts as the bias (or zeros) and is added to. */
+    /**
+     * col2im(aᵀ · src) per image, on top of the bias: the output starts as the bias and is added to; without a bias
+     * (an input gradient) the backend writes it whole ({@link gradwerk.tensor.Backend#convFoldProductInto}), so
+     * that it need not be zero-filled first.
+     */
     private static Tensor fold(Tensor src, Tensor a, Window2d win, int n, int c, int h, int w, Tensor bias) {
+        if (bias == null && src.numel() > 0) {
+            Tensor out = Args.output(src, n, c, h, w);
+            if (out.numel() > 0) src.device().backend().convFoldProductInto(src, a, win, out);
+            return out;
+        }
         Tensor out = Args.empty(src, n, c, h, w);
         if (bias != null) out.copyFrom(bias.view(1, c, 1, 1));
         if (out.numel() > 0 && src.numel() > 0) src.device().backend().convFoldProduct(src, a, win, out);

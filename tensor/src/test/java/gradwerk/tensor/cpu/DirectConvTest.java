@@ -121,19 +121,23 @@ class DirectConvTest {
             Tensor dy = images(dt, g, (s.layout + 1) % 3, s.n, s.m, oh, ow);
             Tensor a = s.layout == 2 ? Tensor.randn(dt, g, groups, k, m).transpose(1, 2) : Tensor.randn(dt, g, groups, m, k);
             Tensor b = s.bias ? Tensor.randn(dt, g, s.m) : null;
-            Tensor[] out = new Tensor[2], in = new Tensor[2], gw = new Tensor[2];
+            Tensor[] out = new Tensor[2], in = new Tensor[2], into = new Tensor[2], gw = new Tensor[2];
             for (int i = 0; i < 2; i++) {
                 var be = i == 0 ? REF : CPU;
-                out[i] = Tensor.zeros(dt, s.n, s.m, oh, ow);
+                // the forward and the assigning fold write every element: NaN wherever one is missed
+                out[i] = Tensor.full(dt, i == 0 ? 0 : Double.NaN, s.n, s.m, oh, ow);
                 be.convUnfoldProduct(x, a, win, b, out[i]);
                 in[i] = Tensor.ones(dt, s.n, s.c, s.h, s.w);
                 be.convFoldProduct(dy, a, win, in[i]);
+                into[i] = Tensor.full(dt, Double.NaN, s.n, s.c, s.h, s.w);
+                be.convFoldProductInto(dy, a, win, into[i]);
                 gw[i] = Tensor.ones(dt, groups, m, k);
                 be.convUnfoldWeightProduct(dy, x, win, gw[i]);
             }
             String what = s + " " + dt + " " + win + " groups=" + groups;
             close(out[0], out[1], k, "forward " + what);
             close(in[0], in[1], m * s.kh * s.kw, "input gradient " + what);
+            close(in[0].sub(1), into[1], m * s.kh * s.kw, "input gradient written whole " + what);
             close(gw[0], gw[1], s.n * oh * ow, "weight gradient " + what);
         } finally {
             Parallel.setThreads(threads);
