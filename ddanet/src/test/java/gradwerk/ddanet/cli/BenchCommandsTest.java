@@ -38,6 +38,21 @@ class BenchCommandsTest {
     }
 
     @Test
+    void gemmRoundsAlternateAndPrintOneLineEach() {
+        Cli r = Cli.run("bench", "gemm", "--n", "64", "--threads", "1", "--reps", "2", "--rounds", "3", "--no-openblas");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals(6, lines.length, r.out());
+        for (int i = 0; i < 3; i++) {
+            assertEquals("# round " + (i + 1) + "/3", lines[2 * i]);
+            assertTrue(lines[2 * i + 1].matches("gemm n=64 threads=1 gflops=[0-9]+\\.[0-9]"), lines[2 * i + 1]);
+        }
+        Cli bad = Cli.run("bench", "gemm", "--rounds", "0", "--no-openblas");
+        assertEquals(2, bad.code(), bad.out());
+        assertTrue(bad.errorLine().contains("--rounds 0"), bad.err());
+    }
+
+    @Test
     void heapLineSaysWhetherTheHeapIsFixed() {
         String line = BenchTools.heapLine();
         assertTrue(line.matches("# jvm heap: initial [0-9]+ MB, max [0-9]+ MB, (fixed and pre-touched|grows on demand .*)"),
