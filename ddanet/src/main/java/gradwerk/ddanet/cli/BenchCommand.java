@@ -31,7 +31,8 @@ final class BenchCommand implements Runnable {
     @Option(names = "--steps", defaultValue = "5", description = "timed train steps per model (default: ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--rounds", defaultValue = "1", description = "alternating gradwerk/PyTorch rounds of each train step (default: ${DEFAULT-VALUE})")
+    @Option(names = "--rounds", defaultValue = "1", description = "alternating gradwerk/PyTorch rounds of every"
+            + " benchmark, whose ratios are the medians of the rounds' (default: ${DEFAULT-VALUE})")
     int rounds;
 
     @Option(names = "--memory", description = "also the peak memory of each training step run")
@@ -39,20 +40,7 @@ final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        String dev = device == null ? "cpu" : device;
-        List<List<String>> runs = new ArrayList<>();
-        runs.add(comparePytorch ? List.of("gemm", "--n", "1024") : List.of("gemm", "--n", "1024", "--no-openblas"));
-        runs.add(with(List.of("bandwidth")));
-        runs.add(comparePytorch ? List.of("conv2d", "--rounds", "1") : List.of("conv2d", "--rounds", "1", "--no-pytorch"));
-        runs.add(with(List.of("grid-sample", "--device", dev)));
-        runs.add(with(List.of("attention", "--device", dev)));
-        for (String m : models) {
-            List<String> a = new ArrayList<>(List.of("train-step", "--model", m, "--batch", "4", "--size", "256", "--device", dev,
-                    "--steps", String.valueOf(steps), "--rounds", String.valueOf(rounds)));
-            if (memory) a.add("--memory");
-            runs.add(with(a));
-        }
-        for (List<String> r : runs) {
+        for (List<String> r : runs()) {
             System.out.println("## ./gradwerk bench " + String.join(" ", r));
             System.out.flush();
             List<String> args = new ArrayList<>(List.of("bench"));
@@ -60,6 +48,26 @@ final class BenchCommand implements Runnable {
             int rc = Main.run(args.toArray(String[]::new));
             if (rc != 0) System.out.println("# exit code " + rc);
         }
+    }
+
+    /** The suite: one argument list per benchmark command, in the order they run. */
+    List<List<String>> runs() {
+        String dev = device == null ? "cpu" : device;
+        List<List<String>> runs = new ArrayList<>();
+        String r = String.valueOf(rounds);
+        runs.add(comparePytorch ? List.of("gemm", "--n", "1024", "--rounds", r)
+                : List.of("gemm", "--n", "1024", "--rounds", r, "--no-openblas"));
+        runs.add(with(List.of("bandwidth")));
+        runs.add(comparePytorch ? List.of("conv2d", "--rounds", r) : List.of("conv2d", "--rounds", r, "--no-pytorch"));
+        runs.add(with(List.of("grid-sample", "--device", dev, "--rounds", r)));
+        runs.add(with(List.of("attention", "--device", dev, "--rounds", r)));
+        for (String m : models) {
+            List<String> a = new ArrayList<>(List.of("train-step", "--model", m, "--batch", "4", "--size", "256", "--device", dev,
+                    "--steps", String.valueOf(steps), "--rounds", r));
+            if (memory) a.add("--memory");
+            runs.add(with(a));
+        }
+        return runs;
     }
 
     private List<String> with(List<String> args) {

@@ -52,6 +52,24 @@ class BenchCommandsTest {
         assertTrue(bad.errorLine().contains("--rounds 0"), bad.err());
     }
 
+    /** The suite passes --rounds to every benchmark that alternates with PyTorch (all but bandwidth). */
+    @Test
+    void theSuitePassesItsRoundsToEveryComparison() {
+        BenchCommand suite = new BenchCommand();
+        new picocli.CommandLine(suite).parseArgs("--compare-pytorch", "--rounds", "3", "--models", "unet,cca");
+        java.util.List<java.util.List<String>> runs = suite.runs();
+        assertEquals(java.util.List.of("gemm", "conv2d", "grid-sample", "attention", "train-step", "train-step"),
+                runs.stream().map(r -> r.get(0)).filter(c -> !c.equals("bandwidth")).toList());
+        for (java.util.List<String> r : runs) {
+            boolean byDefault = r.get(0).equals("gemm") || r.get(0).equals("conv2d"); // compare unless told not to
+            assertTrue(byDefault ? !r.contains("--no-openblas") && !r.contains("--no-pytorch")
+                    : r.contains("--compare-pytorch"), r.toString());
+            if (r.get(0).equals("bandwidth")) continue;
+            int at = r.indexOf("--rounds");
+            assertTrue(at > 0 && r.get(at + 1).equals("3"), r.toString());
+        }
+    }
+
     @Test
     void heapLineSaysWhetherTheHeapIsFixed() {
         String line = BenchTools.heapLine();
