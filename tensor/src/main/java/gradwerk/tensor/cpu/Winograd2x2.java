@@ -128,11 +128,10 @@ final class Winograd2x2 {
 
     /**
      * Whether the weight gradient takes {@link #weight}: as {@link #applies}, with enough output channels too, on
-     * the maps that {@link WinogradWeight} does not take (it has no dense rows: 32² stays here on AVX-512).
+     * the maps that {@link WinogradWeight} does not take for their size ({@link WinogradWeight#takesMap}).
      */
     static boolean appliesToWeight(int c, int m, int kh, int kw, int oh, int ow) {
-        return fits(c, m, kh, kw, oh, ow) && m >= minChannels
-                && ((long) oh * ow < Winograd.minArea || !Winograd.rowsFillVectors(ow));
+        return fits(c, m, kh, kw, oh, ow) && m >= minChannels && !WinogradWeight.takesMap(oh, ow);
     }
 
     /**

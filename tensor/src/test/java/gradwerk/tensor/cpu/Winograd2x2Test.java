@@ -129,17 +129,19 @@ class Winograd2x2Test {
             assertTrue(Winograd2x2.applies(256, 256, 3, 3, 16, 16), "U-Net bottleneck, 256 channels");
             assertTrue(Winograd2x2.applies(128, 256, 3, 3, 16, 16), "U-Net bottleneck, 128 channels");
             assertFalse(Winograd.applies(256, 256, 3, 3, 16, 16), "F(4x4) does not take 16x16");
-            // 32x32's forward is F(4x4)'s: its 8 tiles a row fill a vector (up to 8 lanes) or, with 16, are packed
-            // densely; its weight gradient is F(4x4)'s where the rows fill vectors, else F(2x2)'s (16 tiles a row)
+            // 32x32 is F(4x4)'s, all three passes: its 8 tiles a row fill a vector (up to 8 lanes) or, with 16, are
+            // packed densely; without dense rows, F(2x2)'s (16 tiles a row) where they do not fill a vector
             boolean f4 = Simd.F.length() <= 8;
             assertFalse(Winograd2x2.applies(128, 128, 3, 3, 32, 32), "32x32");
             assertTrue(Winograd.applies(128, 128, 3, 3, 32, 32), "32x32");
-            assertEquals(f4, WinogradWeight.applies(128, 128, 3, 3, 32, 32), "32x32, weight gradient");
-            assertEquals(!f4, Winograd2x2.appliesToWeight(128, 128, 3, 3, 32, 32), "32x32, weight gradient");
+            assertTrue(WinogradWeight.applies(128, 128, 3, 3, 32, 32), "32x32, weight gradient");
+            assertFalse(Winograd2x2.appliesToWeight(128, 128, 3, 3, 32, 32), "32x32, weight gradient");
             boolean dense = Winograd.dense;
             Winograd.dense = false;
             try {
                 assertEquals(!f4, Winograd2x2.applies(128, 128, 3, 3, 32, 32), "32x32 without dense F(4x4) rows");
+                assertEquals(f4, WinogradWeight.applies(128, 128, 3, 3, 32, 32), "32x32 without dense rows, weight");
+                assertEquals(!f4, Winograd2x2.appliesToWeight(128, 128, 3, 3, 32, 32), "32x32 without dense rows, weight");
             } finally {
                 Winograd.dense = dense;
             }

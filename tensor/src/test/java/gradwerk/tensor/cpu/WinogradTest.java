@@ -37,7 +37,8 @@ class WinogradTest {
      * F(4×4) with dense tile rows ({@link Winograd#denseRows}: rows of fewer tiles than a vector's lanes, packed tw
      * tiles apart), forced for every map whose rows qualify: tw from the divisors of 2L below L, enough tile rows
      * for a panel of 2L tiles plus up to two, partial tiles at the right and bottom edges, padding 0 or 1, and now
-     * and then tiny block budgets (one tile row per block, one channel per K block).
+     * and then tiny block budgets (one tile row per block, one channel per K block). Forward, input gradient and,
+     * where there are enough channel pairs ({@link WinogradWeight#applies}), the weight gradient.
      */
     @Property(tries = 40)
     void denseRowsMatchTheReference(@ForAll long seed) {
@@ -52,10 +53,10 @@ class WinogradTest {
         var s = new DirectConvTest.Case(1 + r.nextInt(2), 1 + r.nextInt(24), 4 + r.nextInt(17), oh + 2 - 2 * ph,
                 ow + 2 - 2 * pw, 3, 3, ph, pw, r.nextBoolean(), r.nextInt(3), 1 + r.nextInt(3), false);
         boolean tiny = r.nextInt(3) == 0;
-        int tiles = Winograd.maxBlockTiles;
+        int tiles = Winograd.maxBlockTiles, weightTiles = WinogradWeight.maxBlockTiles;
         long products = Winograd.productFloats, inputs = Winograd.inputFloats;
         if (tiny) {
-            Winograd.maxBlockTiles = 1;
+            Winograd.maxBlockTiles = WinogradWeight.maxBlockTiles = 1;
             Winograd.productFloats = Winograd.inputFloats = 1;
         }
         try {
@@ -66,6 +67,7 @@ class WinogradTest {
             });
         } finally {
             Winograd.maxBlockTiles = tiles;
+            WinogradWeight.maxBlockTiles = weightTiles;
             Winograd.productFloats = products;
             Winograd.inputFloats = inputs;
         }
@@ -73,7 +75,7 @@ class WinogradTest {
 
     /**
      * At the U-Net's 32² maps (64 → 128 channels), with the default thresholds, F(4×4) is taken (with dense rows
-     * where 8 tiles are half a vector) and agrees with the direct kernel, forward and input gradient.
+     * where 8 tiles are half a vector) and agrees with the direct kernel: forward, input and weight gradients.
      */
     @Test
     void thirtyTwoSquaredTakesF4x4AndIsCloseToTheDirectKernel() {
@@ -90,6 +92,10 @@ class WinogradTest {
         Tensor gx = Tensor.zeros(1, 64, 32, 32), gxDirect = Tensor.zeros(1, 64, 32, 32);
         takenAndClose(body -> body.run(), 1e-4, () -> CpuBackend.INSTANCE.convFoldProduct(dy, a, win, gx),
                 () -> CpuBackend.INSTANCE.convFoldProduct(dy, a, win, gxDirect), gx, gxDirect);
+        assertTrue(WinogradWeight.applies(64, 128, 3, 3, 32, 32), "weight gradient");
+        Tensor gw = Tensor.zeros(1, 128, 64 * 9), gwDirect = Tensor.zeros(1, 128, 64 * 9);
+        takenAndClose(body -> body.run(), 1e-4, () -> CpuBackend.INSTANCE.convUnfoldWeightProduct(dy, x, win, gw),
+                () -> CpuBackend.INSTANCE.convUnfoldWeightProduct(dy, x, win, gwDirect), gw, gwDirect);
     }
 
     /** With tiny budgets every block is one tile row and every K block one input channel (products accumulated);
