@@ -52,25 +52,13 @@ class WinogradTest {
         int oh = 4 * th - r.nextInt(4), ow = Math.max(4, 4 * tw - r.nextInt(4));
         var s = new DirectConvTest.Case(1 + r.nextInt(2), 1 + r.nextInt(24), 4 + r.nextInt(17), oh + 2 - 2 * ph,
                 ow + 2 - 2 * pw, 3, 3, ph, pw, r.nextBoolean(), r.nextInt(3), 1 + r.nextInt(3), false);
-        boolean tiny = r.nextInt(3) == 0;
-        int tiles = Winograd.maxBlockTiles, weightTiles = WinogradWeight.maxBlockTiles;
-        long products = Winograd.productFloats, inputs = Winograd.inputFloats;
-        if (tiny) {
-            Winograd.maxBlockTiles = WinogradWeight.maxBlockTiles = 1;
-            Winograd.productFloats = Winograd.inputFloats = 1;
-        }
-        try {
-            withDenseRows(() -> {
-                assertTrue(Winograd.denseRows(oh, ow) && Winograd.applies(s.c(), s.m(), 3, 3, oh, ow),
-                        s + ": " + oh + " x " + ow + " takes dense F(4x4)");
-                DirectConvTest.run(s, DType.FLOAT32, s.win(), 1, seed);
-            });
-        } finally {
-            Winograd.maxBlockTiles = tiles;
-            WinogradWeight.maxBlockTiles = weightTiles;
-            Winograd.productFloats = products;
-            Winograd.inputFloats = inputs;
-        }
+        Runnable check = () -> withDenseRows(() -> {
+            assertTrue(Winograd.denseRows(oh, ow) && Winograd.applies(s.c(), s.m(), 3, 3, oh, ow),
+                    s + ": " + oh + " x " + ow + " takes dense F(4x4)");
+            DirectConvTest.run(s, DType.FLOAT32, s.win(), 1, seed);
+        });
+        if (r.nextInt(3) == 0) withTinyBlocks(check);
+        else check.run();
     }
 
     /**
@@ -102,21 +90,26 @@ class WinogradTest {
      *  the weight gradient's blocks are one tile row too. */
     @Test
     void tinyBlocksMatchTheReference() {
-        int tiles = Winograd.maxBlockTiles;
+        var s = new DirectConvTest.Case(3, 20, 12, 13, 18, 3, 3, 1, 1, true, 1, 2, false);
+        withTinyBlocks(() -> withWinograd(16, () -> DirectConvTest.run(s, DType.FLOAT32, s.win(), 1, 99)));
+    }
+
+    /**
+     * Runs body with every F(4×4) block budget at its minimum: one tile row per block (forward and weight gradient)
+     * and one input channel per K block, so that products are accumulated over K blocks.
+     */
+    static void withTinyBlocks(Runnable body) {
+        int tiles = Winograd.maxBlockTiles, weightTiles = WinogradWeight.maxBlockTiles;
         long products = Winograd.productFloats, inputs = Winograd.inputFloats;
-        int weightTiles = WinogradWeight.maxBlockTiles;
-        Winograd.maxBlockTiles = 1;
-        Winograd.productFloats = 1;
-        Winograd.inputFloats = 1;
-        WinogradWeight.maxBlockTiles = 1;
+        Winograd.maxBlockTiles = WinogradWeight.maxBlockTiles = 1;
+        Winograd.productFloats = Winograd.inputFloats = 1;
         try {
-            var s = new DirectConvTest.Case(3, 20, 12, 13, 18, 3, 3, 1, 1, true, 1, 2, false);
-            withWinograd(16, () -> DirectConvTest.run(s, DType.FLOAT32, s.win(), 1, 99));
+            body.run();
         } finally {
             Winograd.maxBlockTiles = tiles;
+            WinogradWeight.maxBlockTiles = weightTiles;
             Winograd.productFloats = products;
             Winograd.inputFloats = inputs;
-            WinogradWeight.maxBlockTiles = weightTiles;
         }
     }
 
