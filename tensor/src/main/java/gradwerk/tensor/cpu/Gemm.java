@@ -104,9 +104,9 @@ public final class Gemm {
      * costs: one thread packs what the other reads, so panels cross between cores' caches. Measured on a 2-core
      * AVX-512 Xeon, 2 threads, square sizes: independent slices 1.05-1.07× at n = 1024, 1.04-1.08× at 2048 and
      * 1.00× at 4096 against shared B (KC = 256 then); hence 8 GFLOP, which n = 4096 passes with either KC.
-     * System property gradwerk.gemm.sharedBFlops overrides it.
+     * System property gradwerk.gemm.sharedBFlops overrides it (not final: tests take the shared path at small sizes).
      */
-    static final long SHARED_B_FLOPS = Long.getLong("gradwerk.gemm.sharedBFlops", 8L << 30);
+    static long sharedBFlops = Long.getLong("gradwerk.gemm.sharedBFlops", 8L << 30);
     /** Below this many flops, {@code parallel=true} still runs on one thread: a fork/join costs ~10-50 µs. */
     static final long PARALLEL_FLOPS = 2L * 96 * 96 * 96;
 
@@ -201,7 +201,7 @@ public final class Gemm {
      */
     static void split(Job job, int m, int n, int k, int mr, int nr, int threads) {
         int rowPanels = (m + mr - 1) / mr, colPanels = (n + nr - 1) / nr;
-        boolean bigBlocks = 2L * m * n * Math.min(k, KC) >= SHARED_B_FLOPS;
+        boolean bigBlocks = 2L * m * n * Math.min(k, KC) >= sharedBFlops;
         if (rowPanels >= 4 * threads && bigBlocks || colPanels < 2 * threads) {
             job.rows(threads);
         } else if (rowPanels >= 2 * threads) {

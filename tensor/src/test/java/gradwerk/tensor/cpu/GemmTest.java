@@ -203,8 +203,19 @@ class GemmTest {
 
     @Test
     void bothThreadSplits() {
-        // Big: threads share the packed B and split rows. Smaller: independent row slices, or column slices
-        // when C is short and wide (see Gemm.split).
+        // Big: threads share the packed B and split rows (taken here at small sizes, from 0 flops on; several KC
+        // blocks, partial row blocks and panels, 2 and 3 threads). Smaller: independent row slices, or column
+        // slices when C is short and wide (see Gemm.split).
+        long shared = Gemm.sharedBFlops;
+        Gemm.sharedBFlops = 0;
+        try {
+            check(new Case(130, 70, 2 * Gemm.KC + 5, Layout.ROW_MAJOR, Layout.ROW_MAJOR, 1, true, true, 2, 9), true);
+            check(new Case(4 * Gemm.MC + 7, 2 * NR + 3, Gemm.KC + 9, Layout.TRANSPOSED, Layout.ROW_MAJOR, 0, false,
+                    true, 3, 8), true);
+            check(new Case(130, 70, 2 * Gemm.KC + 5, Layout.ROW_MAJOR, Layout.TRANSPOSED, 0, false, true, 2, 7), false);
+        } finally {
+            Gemm.sharedBFlops = shared;
+        }
         check(new Case(520, 530, 300, Layout.ROW_MAJOR, Layout.ROW_MAJOR, 0, true, true, 2, 10), true);
         check(new Case(260, 70, 300, Layout.ROW_MAJOR, Layout.ROW_MAJOR, 0, false, true, 2, 11), true);
         check(new Case(5, 999, 270, Layout.ROW_MAJOR, Layout.TRANSPOSED, 1, true, true, 2, 12), true);
