@@ -44,7 +44,9 @@ import static gradwerk.tensor.cpu.WinogradTransforms.transformOutput;
  * then column 4t + j of tile t is plane j mod 4 at index t + j / 4, so "the same column of every tile in the row"
  * is a contiguous run of one plane and the 6-point transforms vectorise over tiles. Rows need no such trick. A
  * tile row holds a whole number of vectors of tiles (twp, the last lanes unused when the width is no multiple of
- * 4L), which is why 16² maps (4 tiles per row, half of an AVX2 vector) stay with the direct kernel. Each transform
+ * 4L), or, where a row has fewer tiles than a vector has lanes and they divide a panel of 2L, exactly its tiles, two
+ * or more rows sharing a vector ({@link #denseRows}: 32² with AVX-512; stores then masked to the row's lanes). Maps
+ * below {@link #minArea} (16²) go to {@link Winograd2x2} instead. Each transform
  * is written out with named vector locals ({@link WinogradTransforms}) and only arrays and offsets cross its method
  * boundary: in a large compilation unit C2 may decline to inline a callee, and a vector passed to it would then be
  * boxed (an allocation per call; measured: transforms 2× slower).
@@ -89,9 +91,10 @@ final class Winograd {
      * Fewest 4-pixel tiles per output row (property {@code gradwerk.conv.winogradMinRowTiles}; default: the float
      * lanes of a vector; not final: tests). A block holds whole tile rows, each rounded up to whole vectors, so a
      * row of fewer tiles leaves lanes empty: at 32² (8 tiles a row) half of every AVX-512 vector, none of an AVX2
-     * one. {@link Winograd2x2} takes those maps, with twice the tiles per row. Measured on a 2-core AVX-512 Xeon
-     * (fwd+bwd, median of 2 rounds): F(2×2) over F(4×4) at 32² 1.32× for 64 → 128 channels, 1.39× for 128 → 128
-     * and 1.48× for 384 → 128.
+     * one. Measured on a 2-core AVX-512 Xeon (fwd+bwd, median of 2 rounds): F(2×2), with twice the tiles per row,
+     * over such half-empty F(4×4) at 32² 1.32× for 64 → 128 channels, 1.39× for 128 → 128 and 1.48× for 384 → 128.
+     * Rows that cannot fill vectors are packed densely instead where they can ({@link #denseRows}), and
+     * {@link Winograd2x2} takes the maps where neither works.
      */
     static int minRowTiles = Integer.getInteger("gradwerk.conv.winogradMinRowTiles", Simd.SCALAR ? 1 : Simd.F.length());
 

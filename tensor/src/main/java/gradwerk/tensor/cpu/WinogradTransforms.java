@@ -33,7 +33,8 @@ final class WinogradTransforms {
      * (rows of tiles, {@link WinogradWeight}). First the padded rows of the block are split into the
      * four column-phase planes (planes[p][y][q / 4] = padded column q with q mod 4 = p), then per tile row the 6-point
      * transform runs down the rows (6 rows → 6, per plane) and then across the columns (6 phase runs → 6), L tiles
-     * at a time (twp is a multiple of L, so a vector never straddles two panels).
+     * at a time (twp is a multiple of L, so a vector never straddles two panels; or, with dense rows, twp = tw &lt; L
+     * dividing 2L, and the stores are masked to the row's tw lanes).
      */
     static void transformInput(DirectConv.Images s, int n, int ch, int padT, int padL, int ty0, int gr,
                                int tw, int twp, int ps, float[] planes, float[] line, float[] rt, float[] v,
