@@ -179,7 +179,8 @@ public final class Tensor {
 
     /** A contiguous copy (always new storage). */
     public Tensor copy() {
-        Tensor out = Creation.empty(dtype(), device(), shape);
+        // the backend's copy writes every element, so the storage need not be zero-filled first
+        Tensor out = new Tensor(device().backend().allocateUnfilled(dtype(), Shape.numel(shape)), shape);
         device().backend().copy(this, out);
         return out;
     }

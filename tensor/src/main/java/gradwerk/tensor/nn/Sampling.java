@@ -57,7 +57,7 @@ public final class Sampling {
                                  boolean alignCorners) {
         Args.requireRank(op, "input", input, 4, "[N,C,H,W]");
         checkResize(op, input.shape(), outH, outW, mode, alignCorners);
-        Tensor out = Args.empty(input, input.size(0), input.size(1), outH, outW);
+        Tensor out = Args.output(input, input.size(0), input.size(1), outH, outW); // upsample2d writes every element
         if (out.numel() > 0)
             input.device().backend().upsample2d(input, mode, alignCorners,
                     scale(mode, alignCorners, input.size(2), outH, scaleFactor),
@@ -74,7 +74,7 @@ public final class Sampling {
                     + Shape.str(gradOut.shape()));
         int outH = gradOut.size(2), outW = gradOut.size(3);
         checkResize(op, inputShape, outH, outW, mode, alignCorners);
-        Tensor gi = Args.empty(gradOut, inputShape);
+        Tensor gi = Args.output(gradOut, inputShape); // upsample2dBackward overwrites it
         if (gi.numel() > 0)
             gradOut.device().backend().upsample2dBackward(gradOut, mode, alignCorners,
                     scale(mode, alignCorners, inputShape[2], outH, scaleFactor),

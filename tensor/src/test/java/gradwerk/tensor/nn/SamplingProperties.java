@@ -34,12 +34,13 @@ class SamplingProperties {
         double sh = Sampling.scale(mode, align, h, oh, factor), sw = Sampling.scale(mode, align, w, ow, factor);
         String what = mode + (align ? " aligned " : " ") + h + "x" + w + " -> " + oh + "x" + ow + " factor " + factor + " " + dt;
         Tensor x = strided(randn(dt, seed, n, c, h, w), seed);
-        Tensor a = Tensor.zeros(dt, n, c, oh, ow), b = Tensor.zeros(dt, n, c, oh, ow);
+        // the fast outputs start as NaN: the kernels overwrite every element (Sampling allocates them unfilled)
+        Tensor a = Tensor.full(dt, Double.NaN, n, c, oh, ow), b = Tensor.zeros(dt, n, c, oh, ow);
         FAST.upsample2d(x, mode, align, sh, sw, a);
         REFERENCE.upsample2d(x, mode, align, sh, sw, b);
         assertClose(b, a, tol(dt), "upsample " + what);
         Tensor go = strided(randn(dt, ~seed, n, c, oh, ow), seed + 1);
-        Tensor ga = Tensor.zeros(dt, n, c, h, w), gb = Tensor.zeros(dt, n, c, h, w);
+        Tensor ga = Tensor.full(dt, Double.NaN, n, c, h, w), gb = Tensor.zeros(dt, n, c, h, w);
         FAST.upsample2dBackward(go, mode, align, sh, sw, ga);
         REFERENCE.upsample2dBackward(go, mode, align, sh, sw, gb);
         assertClose(gb, ga, tol(dt) * 4, "upsample backward " + what);
