@@ -50,7 +50,7 @@ public final class Pool {
         if (inputShape.length != 4 || inputShape[0] != gradOut.size(0) || inputShape[1] != gradOut.size(1))
             throw new IllegalArgumentException(op + ": input shape " + Shape.str(inputShape) + " does not match gradOut "
                     + Shape.str(gradOut.shape()));
-        Tensor gi = Args.empty(gradOut, inputShape);
+        Tensor gi = Args.output(gradOut, inputShape); // maxPool2dBackward overwrites it (zeros, then the scatter)
         if (gi.numel() > 0) gradOut.device().backend().maxPool2dBackward(gradOut, indices, gi);
         return gi;
     }
