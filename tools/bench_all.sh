@@ -8,7 +8,7 @@ out=${1:-bench-results.txt}
 {
   echo "# $(date -u +%FT%TZ) $(uname -srm), $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
   echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg); other java/python processes: $(pgrep -c -f 'java|python' || true)"
-  ./gradwerk bench --compare-pytorch --steps 5 --rounds 2
+  ./gradwerk bench --compare-pytorch --steps 5 --rounds 3
   for m in unet cca ddanet; do
     echo "## ./gradwerk bench train-step --model $m --steps 3 --compare-pytorch --memory"
     ./gradwerk bench train-step --model "$m" --steps 3 --compare-pytorch --memory
