@@ -324,8 +324,7 @@ public class CpuBackend extends ScalarBackend {
             DirectConv.foldProduct(src, a, w, out, false);
             return;
         }
-        fill(out, 0);
-        ConvLowering.foldProduct(this, src, a, w, out, CORES);
+        super.convFoldProductInto(src, a, w, out); // zero-fill, then convFoldProduct
     }
 
     @Override

@@ -154,7 +154,7 @@ final class Winograd {
      */
     static boolean denseRows(int oh, int ow) {
         int tw = Math.ceilDiv(ow, 4), th = Math.ceilDiv(oh, 4);
-        return dense && tw < L && 2 * L % tw == 0 && (long) th * tw >= 2L * L;
+        return dense && Winograd2x2.denseRows(tw) && (long) th * tw >= 2L * L;
     }
 
     static boolean dense = !"false".equals(System.getProperty("gradwerk.conv.winogradDense"));

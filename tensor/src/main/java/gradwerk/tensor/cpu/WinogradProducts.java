@@ -80,7 +80,7 @@ final class WinogradProducts {
         // whole 16 × 16 blocks by lane selections instead (transpose16), the gathers only for the last tiles.
         int[] rows = new int[L];
         for (int j = 0; j < L; j++) rows[j] = j * bt;
-        boolean blocks = L == 16 && TRANSPOSE16;
+        boolean blocks = L == 16 && blockTranspose;
         for (int xi = 0; xi < positions; xi++)
             for (int j0 = 0; j0 < nb; j0 += L) {
                 int from = xi * vXs + j0 * bt, to = (xi * cq + c0) * bt + j0, k = 0;
@@ -90,7 +90,7 @@ final class WinogradProducts {
     }
 
     /** Off with {@code -Dgradwerk.conv.transpose16=false} (A/B runs; not final: tests compare both). */
-    static boolean TRANSPOSE16 = !"false".equals(System.getProperty("gradwerk.conv.transpose16"));
+    static boolean blockTranspose = !"false".equals(System.getProperty("gradwerk.conv.transpose16"));
 
     /**
      * Lane indices of {@link #transpose16}'s selections for blocks of d lanes (d = 8, 4, 2, 1), from two vectors a
