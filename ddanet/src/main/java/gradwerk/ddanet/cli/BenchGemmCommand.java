@@ -39,7 +39,7 @@ final class BenchGemmCommand implements Callable<Integer> {
 
     @Option(names = "--rounds", defaultValue = "1", description = "alternating rounds, gradwerk then OpenBLAS; the"
             + " summary ratio is the median of the per-round ratios (default: ${DEFAULT-VALUE}; on a shared machine"
-            + " single rounds move by 5-10 %)")
+            + " single rounds move by 5-10 %%)")
     int rounds;
 
     @Option(names = "--breakdown-rounds", defaultValue = "9", description = "interleaved rounds of --breakdown (default: ${DEFAULT-VALUE})")
