@@ -68,7 +68,10 @@ import java.util.function.IntConsumer;
  * faster than preparing panels. With {@code gradwerk.simd.bits=0} ({@link Simd#SCALAR}) a plain triple loop runs.
  *
  * <p>Packing buffers are per thread and reused across calls ({@link ThreadLocal}), so a GEMM allocates nothing
- * after the first call on a thread. C must not overlap A or B.
+ * after the first call on a thread. Packed B starts on a 64-byte cache line where the JVM lets that be known
+ * ({@link Aligned}: under G1), so that none of the micro-kernel's vector loads straddles two lines: one core of the
+ * AVX-512 Xeon (model 167), n = 2048, three alternated runs: 170-175 against 157-171 GFLOPS. C must not overlap A
+ * or B.
  */
 public final class Gemm {
     /**

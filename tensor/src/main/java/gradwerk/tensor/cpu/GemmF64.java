@@ -28,6 +28,12 @@ final class GemmF64 {
     /** Columns of packed B multiplied at a time by {@code macroKernel}: a KC x NB slab of B stays in L2. */
     static final int NB = Math.max(NR, Gemm.L2_SLAB_BYTES / (KC * Double.BYTES) / NR * NR);
 
+    /**
+     * Where packed B starts in its buffer: {@link Aligned}'s skip, so that every B micro-panel, and so every vector
+     * the micro-kernel loads from it, begins on a 64-byte cache line instead of straddling two.
+     */
+    static final int B0 = Aligned.DOUBLE_SKIP;
+
     private GemmF64() {}
 
     // ---------------------------------------------------------------------------------------------------------
@@ -139,7 +145,7 @@ final class GemmF64 {
                     int aAt = ir / MR * (kc * MR);
                     for (int jr = slab; jr < slabEnd; jr += NR) {                  // loop 1: NR columns
                         int nr = Math.min(NR, slabEnd - jr);
-                        int bAt = jr / NR * (kc * NR);
+                        int bAt = B0 + jr / NR * (kc * NR);
                         int cAt = cOff + (ic + ir) * ldc + jc + jr;
                         if (mr == MR && nr == NR) {
                             kernel(kc, aPack, aAt, bPack, bAt, c, cAt, ldc, add);
@@ -185,7 +191,7 @@ final class GemmF64 {
         private void packB(int kc, int nc, int pc, int jc, int j0, int j1, double[] bPack) {
             for (int jr = j0; jr < j1; jr += NR) {
                 int nr = Math.min(NR, nc - jr);
-                int at = jr / NR * (kc * NR);
+                int at = B0 + jr / NR * (kc * NR);
                 int colAt = bOff + pc * bRs + (jc + jr) * bCs;
                 if (nr == NR && bCs == 1) {                    // row-major B: copy two vectors per row
                     for (int p = 0; p < kc; p++, at += NR) {
@@ -414,8 +420,9 @@ final class GemmF64 {
             return aPack;
         }
 
+        /** At least {@code B0 + size} elements; element B0 is on a cache line when that can be known. */
         double[] bPack(int size) {
-            if (bPack.length < size) bPack = new double[size];
+            if (!Aligned.fits(bPack, size)) bPack = Aligned.doubles(size);
             return bPack;
         }
     }
