@@ -121,8 +121,8 @@ final class GridSampleKernels {
         /** The bilinear weights of taps t .. t+3 (nw, ne, sw, se) for the fractions fx, fy, in wt and as floats in wtf. */
         private void weights(int t, double fx, double fy) {
             // From locals, not by reading wt back: C2 turned "wtf[u] = (float) wt[u]" into one vector load over the
-            // four stores just made, which cannot be forwarded from them and waits until they reach the cache
-            // (measured: a third of the grid-sample backward's time on the AVX-512 Xeon).
+            // four stores just made, which cannot be forwarded from them and waits until they reach the cache (JFR
+            // put 30 % of a one-channel grid-sample backward's samples here; fwd+bwd 7.5 -> 7.2 ms without it).
             double nw = (1 - fx) * (1 - fy), ne = fx * (1 - fy), sw = (1 - fx) * fy, se = fx * fy;
             wt[t] = nw;
             wt[t + 1] = ne;
