@@ -31,6 +31,13 @@ final class GemmF32 {
      */
     static final int B0 = Aligned.FLOAT_SKIP;
 
+    /**
+     * Whether {@code packA} transposes row-major A 16 steps at a time in registers ({@link Transpose16}): with
+     * 16-lane vectors and the 12-row tile. Measured in the criss-cross block, whose 1×1 convolutions are GEMMs of
+     * 256 × 256 × 256 per image: see BENCHMARKS.md, 2026-11-29 09:05.
+     */
+    static final boolean TRANSPOSE_A = L == 16 && MR == 12 && !"false".equals(System.getProperty("gradwerk.gemm.transposeA"));
+
     private GemmF32() {}
 
     // ---------------------------------------------------------------------------------------------------------
@@ -163,12 +170,18 @@ final class GemmF32 {
          * are zero so edge tiles need no special kernel.
          */
         private void packA(int mc, int kc, int ic, int pc, float[] aPack) {
+            assert aPack.length >= roundUp(mc, MR) * kc + 16 - MR : "packA needs 16 - MR floats of slack";
             int at = 0;
             for (int ir = 0; ir < mc; ir += MR) {
                 int mr = Math.min(MR, mc - ir);
                 int rowAt = aOff + (ic + ir) * aRs + pc * aCs;
                 if (mr == MR && aCs == 1) {                    // row-major A: MR sequential streams
-                    for (int p = 0; p < kc; p++, at += MR)
+                    int p = 0;
+                    // 16 steps at a time, transposed in registers, where the 16 rows read (this panel's 12 and 4
+                    // beyond, whose lanes the next rows' stores overwrite) lie inside the array
+                    if (TRANSPOSE_A && rowAt + 15L * aRs + kc <= a.length)
+                        for (; p + 16 <= kc; p += 16, at += 16 * MR) Transpose16.transpose(a, rowAt + p, aRs, aPack, at, MR);
+                    for (; p < kc; p++, at += MR)
                         for (int r = 0; r < MR; r++) aPack[at + r] = a[rowAt + r * aRs + p];
                 } else {
                     for (int p = 0; p < kc; p++, at += MR) {
@@ -421,8 +434,9 @@ final class GemmF32 {
             return OF_THREAD.get();
         }
 
+        /** At least {@code size} floats, and 16 more: {@link Transpose16} stores whole 16-float rows. */
         float[] aPack(int size) {
-            if (aPack.length < size) aPack = new float[size];
+            if (aPack.length < size + 16) aPack = new float[size + 16];
             return aPack;
         }
 
